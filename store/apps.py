@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class StoreConfig(AppConfig):
+    default_auto_field = 'django.db.models.BigAutoField'
+    name = 'store'
+
+    def ready(self):
+        from .signals import handlers  # noqa: F401  (connects the receivers)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StoreCustomConfig(AppConfig):
+    default_auto_field = 'django.db.models.BigAutoField'
+    name = 'store_custom'
+    verbose_name = 'Store customisations'

@@ -1,0 +1,20 @@
+"""Local development: DEBUG on, the debug toolbar, and a `.env` file read into the environment."""
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+# Before the shared settings module is imported (it reads the environment once), so .env values count.
+load_dotenv(Path(__file__).resolve().parent.parent.parent / '.env')
+
+from .common import *  # noqa: E402,F403
+from .common import INSTALLED_APPS, MIDDLEWARE, env, env_list  # noqa: E402
+
+DEBUG = True
+SECRET_KEY = env('SECRET_KEY', 'django-insecure-dev-only-key-never-used-in-production')
+ALLOWED_HOSTS = env_list('ALLOWED_HOSTS', ['localhost', '127.0.0.1', '[::1]'])
+
+INSTALLED_APPS = [*INSTALLED_APPS, 'debug_toolbar']
+MIDDLEWARE = ['debug_toolbar.middleware.DebugToolbarMiddleware', *MIDDLEWARE]
+INTERNAL_IPS = ['127.0.0.1']
+
+EMAIL_BACKEND = 'django.core.mail.backends.console.EmailBackend'
