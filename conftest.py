@@ -1,0 +1,31 @@
+import pytest
+from model_bakery import baker
+from rest_framework.test import APIClient
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def authenticate(api_client, django_user_model):
+    """Log the API client in as a new saved user and return that user."""
+    def do_authenticate(is_staff=False, **fields):
+        user = baker.make(django_user_model, is_staff=is_staff, **fields)
+        api_client.force_authenticate(user=user)
+        return user
+    return do_authenticate
+
+
+@pytest.fixture
+def make_customer(django_user_model):
+    """Create a user and return the Customer that the user's post_save signal gave them.
+
+    (baker.make(Customer) cannot be used: it saves a second Customer for the same user.)
+    """
+    from store.models import Customer
+
+    def do_make_customer(**user_fields):
+        return Customer.objects.get(user=baker.make(django_user_model, **user_fields))
+    return do_make_customer
