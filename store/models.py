@@ -1,8 +1,9 @@
+from decimal import ROUND_HALF_UP, Decimal
 from uuid import uuid4
 
 from django.conf import settings
 from django.contrib import admin
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from .validators import validate_file_size
@@ -28,6 +29,12 @@ class Collection(models.Model):
         ordering = ['title']
 
 
+TAX_RATE = Decimal('0.1')
+CENT = Decimal('0.01')
+# The largest quantity one cart or order line holds: a PositiveSmallIntegerField's range on every database.
+MAX_LINE_QUANTITY = 32767
+
+
 class Product(models.Model):
     title = models.CharField(max_length=255)
     slug = models.SlugField(max_length=255)
@@ -40,6 +47,10 @@ class Product(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def price_with_tax(self):
+        return (self.unit_price * (1 + TAX_RATE)).quantize(CENT, rounding=ROUND_HALF_UP)
 
     class Meta:
         ordering = ['title']
@@ -119,7 +130,7 @@ class Order(models.Model):
 class OrderItem(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name='items')
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name='orderitems')
-    quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_LINE_QUANTITY)])
     unit_price = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(1)])
 
     class Meta:
@@ -141,6 +152,10 @@ class Cart(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid4)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    @property
+    def total_price(self):
+        return sum((item.total_price for item in self.items.all()), Decimal(0))
+
     class Meta:
         indexes = [models.Index(fields=['created_at'], name='store_cart_created_idx')]
 
@@ -148,7 +163,11 @@ class Cart(models.Model):
 class CartItem(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name='items')
     product = models.ForeignKey(Product, on_delete=models.CASCADE)
-    quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_LINE_QUANTITY)])
+
+    @property
+    def total_price(self):
+        return self.quantity * self.product.unit_price
 
     class Meta:
         constraints = [

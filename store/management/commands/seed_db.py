@@ -1,0 +1,395 @@
+"""`manage.py seed_db`: demo collections, products, customers, orders and tags.
+
+The whole data set is planned first, deterministically (`random.Random` with fixed seeds, never the
+global generator), independently of what the database holds. Only then is it compared with the
+database by natural keys, and only what is missing is inserted: collections by title, products by
+slug, users by username, customers for demo users lacking one, orders for demo customers that have
+none, tags by label and tagged items by (tag, content type, object id). Existing rows are left alone,
+so a second run changes nothing and a run on a partly seeded database recreates exactly the missing
+rows with their original values.
+
+Rows are inserted with `bulk_create` inside one transaction. MySQL (and older MariaDB) do not return
+primary keys from a bulk insert, so the ids are always read back by the natural keys afterwards.
+Users inserted in bulk fire no `post_save` signal, so their Customer rows are inserted here too.
+
+Demo users get an unusable password: the command may run against a production database.
+"""
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from store.models import Collection, Customer, Order, OrderItem, Product
+
+SEED = 20240611
+BATCH_SIZE = 500
+# Longest `__in` list per query (SQLite builds older than 3.32 allow only 999 parameters).
+IN_CHUNK = 500
+
+# Collection title -> (brands, [(product noun, typical price in dollars)], selling points).
+# Every product is "<brand> <noun>": 10 brands x 10 nouns = 100 unique titles per collection.
+CATALOG = {
+    'Beauty': (
+        ['Aurora', 'Bloom & Co', 'Velvet Rose', 'Pure Glow', 'Lumina',
+         'Silk Petal', 'Amber Leaf', 'Nordic Dew', 'Coral Bay', 'Ivory Moon'],
+        [('Hydrating Face Serum', 24), ('Matte Lipstick', 14), ('Volumizing Mascara', 12),
+         ('Night Repair Cream', 32), ('Gentle Foaming Cleanser', 11), ('Vitamin C Toner', 16),
+         ('Argan Hair Oil', 18), ('Tinted Moisturizer', 22), ('Nourishing Hand Cream', 8),
+         ('Rosewater Face Mist', 10)],
+        ['gentle enough for sensitive skin', 'free from parabens and sulfates',
+         'made with plant-based ingredients', 'dermatologically tested', 'lightly scented'],
+    ),
+    'Books': (
+        ['Harbor Press', 'Quill & Ink', 'Northwind Books', 'Lantern House', 'Maple Leaf Editions',
+         'Bluebird Publishing', 'Oak Tree Press', 'Silver Fern Books', 'Red Kite Editions', 'Compass Rose Press'],
+        [('Illustrated World Atlas', 35), ("Beginner's Cookbook", 22), ('Mystery Novel Collection', 28),
+         ('Guide to Houseplants', 18), ("Children's Bedtime Stories", 14), ('Ancient History Compendium', 26),
+         ('Poetry Anthology', 16), ('Watercolor Painting Handbook', 20), ('Travel Journal', 12),
+         ('Science Fiction Classics', 24)],
+        ['beautifully illustrated throughout', 'a perfect gift for curious readers',
+         'printed on recycled paper', 'with a sturdy hardcover binding', 'loved by book clubs'],
+    ),
+    'Cleaning': (
+        ['FreshNest', 'SparkleWorks', 'CleanCrest', 'EcoShine', 'BrightHome',
+         'Clearwater', 'PureNest', 'Citrus Grove', 'Mintleaf', 'TidyTech'],
+        [('All-Purpose Spray', 5), ('Microfiber Cloth Set', 9), ('Dishwashing Liquid', 4),
+         ('Laundry Detergent', 14), ('Glass Cleaner', 5), ('Toilet Bowl Gel', 4),
+         ('Scrub Brush', 6), ('Spin Floor Mop', 22), ('Stain Remover', 7), ('Reusable Sponge Pack', 6)],
+        ['tough on grease and grime', 'with a fresh citrus scent', 'safe for homes with pets',
+         'made from biodegradable ingredients', 'in a refillable bottle'],
+    ),
+    'Electronics': (
+        ['Voltix', 'Nova', 'Zentrix', 'Pixelon', 'Arcwave',
+         'Quantum', 'Helix', 'Sonique', 'Lumen', 'Orbit'],
+        [('Wireless Earbuds', 79), ('Portable Speaker', 59), ('4K Action Camera', 189),
+         ('Smart Watch', 199), ('USB-C Charger', 25), ('Noise-Cancelling Headphones', 229),
+         ('Power Bank', 35), ('Mechanical Keyboard', 99), ('Wireless Mouse', 29), ('27-inch Monitor', 279)],
+        ['with a two-year warranty', 'with all-day battery life', 'with fast USB-C charging',
+         'compatible with iOS and Android', 'in a compact, travel-friendly design'],
+    ),
+    'Garden': (
+        ['GreenThumb', 'Terra', 'Fern & Moss', 'Meadowlark', 'Evergreen',
+         'Sunpatch', 'Willow Creek', 'Rootstock', 'Bramble', 'Cedar Hill'],
+        [('Pruning Shears', 19), ('Watering Can', 15), ('Raised Garden Bed', 89),
+         ('Ceramic Plant Pot', 18), ('Expandable Garden Hose', 32), ('Organic Potting Soil', 12),
+         ('Bird Feeder', 24), ('Solar Path Lights', 39), ('Kneeling Pad', 11), ('Cordless Hedge Trimmer', 129)],
+        ['built to weather every season', 'made from rust-resistant steel', 'ideal for balconies and patios',
+         'a favourite of keen gardeners', 'easy to clean and store'],
+    ),
+    'Grocery': (
+        ['Farmhouse', 'Golden Harvest', 'Sunny Acres', 'Blue Ridge', 'Orchard Lane',
+         'Prairie Mill', 'Hearth & Field', 'Riverbend', 'Wild Meadow', 'Old Oak'],
+        [('Extra Virgin Olive Oil', 11), ('Organic Rolled Oats', 4), ('Wildflower Honey', 8),
+         ('Arabica Coffee Beans', 13), ('Dark Chocolate Bar', 3), ('Basmati Rice', 6),
+         ('Green Tea Bags', 5), ('Sea Salt Crackers', 3), ('Strawberry Jam', 5), ('Granola Clusters', 6)],
+        ['sourced from family farms', 'with no artificial additives', 'certified organic',
+         'packed fresh in small batches', 'a pantry staple'],
+    ),
+    'Pets': (
+        ['Happy Paws', 'Whisker & Tail', 'Furry Friends', 'PawPrint', 'Barkley',
+         'Purrfect', 'Tail Waggers', 'Snuggle Pup', 'Feather & Fin', 'Cozy Critter'],
+        [('Dog Chew Toy', 9), ('Cat Scratching Post', 39), ('Orthopedic Dog Bed', 69),
+         ('Grain-Free Cat Food', 24), ('Adjustable Dog Harness', 22), ('Self-Cleaning Litter Box', 149),
+         ('Bird Seed Mix', 8), ('Aquarium Filter', 34), ('Pet Grooming Brush', 12), ('Retractable Dog Leash', 19)],
+        ['approved by veterinarians', 'made from pet-safe materials', 'built for playful pets',
+         'easy to clean', 'suitable for pets of all sizes'],
+    ),
+    'Sports': (
+        ['Apex', 'Stride', 'Summit', 'Velocity', 'Ironclad',
+         'Trailblazer', 'Peak Form', 'Rally', 'Momentum', 'Northstar'],
+        [('Yoga Mat', 29), ('Running Shoes', 89), ('Adjustable Dumbbells', 179),
+         ('Resistance Band Set', 19), ('Insulated Water Bottle', 22), ('Tennis Racket', 99),
+         ('Cycling Helmet', 59), ('Speed Jump Rope', 12), ('Hiking Backpack', 79), ('Foam Roller', 24)],
+        ['designed with professional athletes', 'lightweight and durable', 'great for home workouts',
+         'made from sweat-resistant materials', 'ready for any weather'],
+    ),
+    'Stationery': (
+        ['Inkwell', 'PaperCraft', 'Scribe', 'Notable', 'Penmark',
+         'Folio', 'Graphite & Co', 'Letterpress', 'Margin', 'Ruled Line'],
+        [('Hardcover Notebook', 12), ('Gel Pen Set', 8), ('Fountain Pen', 34),
+         ('Sticky Notes Pack', 4), ('Desk Organizer', 22), ('Highlighter Set', 6),
+         ('Watercolor Pencils', 18), ('Spiral Sketchbook', 10), ('Weekly Planner', 16), ('Washi Tape Set', 7)],
+        ['with smooth, bleed-proof paper', 'perfect for school and office', 'made from recycled materials',
+         'in a range of cheerful colours', 'loved by journaling fans'],
+    ),
+    'Toys': (
+        ['Playful Pines', 'Tiny Titans', 'Wonderbox', 'Jolly Jumper', 'BrickBuddies',
+         'Starlight', 'Giggles', 'Puzzle Peak', 'Rocket Kids', 'Teddy Grove'],
+        [('Building Blocks Set', 34), ('Wooden Train Set', 45), ('Plush Teddy Bear', 19),
+         ('Jigsaw Puzzle', 15), ('Remote Control Car', 49), ('Doll House', 89),
+         ('Science Kit', 29), ('Family Board Game', 25), ('Stacking Rings', 12), ('Art & Craft Kit', 22)],
+        ['safety-tested for ages 3 and up', 'made from sustainable wood', 'great for family game nights',
+         'encourages creative play', 'with no small loose parts'],
+    ),
+}
+FEATURED_COLLECTIONS = ['Books', 'Electronics', 'Garden', 'Sports', 'Toys']
+QUALITIES = ['well-made', 'best-selling', 'customer-favourite', 'thoughtfully designed',
+             'great-value', 'premium', 'durable', 'popular']
+PRICE_ENDINGS = [Decimal('0.99'), Decimal('0.99'), Decimal('0.49'), Decimal('0.95'), Decimal('0.00')]
+MAX_PRICE = Decimal('499.99')
+
+# username, first name, last name, membership
+CUSTOMERS = [
+    ('customer1', 'Emma', 'Johnson', Customer.MEMBERSHIP_GOLD),
+    ('customer2', 'Liam', 'Garcia', Customer.MEMBERSHIP_SILVER),
+    ('customer3', 'Olivia', 'Nguyen', Customer.MEMBERSHIP_BRONZE),
+    ('customer4', 'Noah', 'Schmidt', Customer.MEMBERSHIP_SILVER),
+    ('customer5', 'Ava', 'Okafor', Customer.MEMBERSHIP_BRONZE),
+]
+PAYMENT_STATUSES = [Order.PAYMENT_STATUS_COMPLETE, Order.PAYMENT_STATUS_PENDING, Order.PAYMENT_STATUS_FAILED]
+
+TAG_LABELS = ['bestseller', 'clearance', 'eco-friendly', 'gift idea',
+              'limited edition', 'new arrival', 'on sale', 'staff pick']
+TAGGED_SHARE = 0.2
+
+
+@dataclass
+class ProductSpec:
+    title: str
+    slug: str
+    description: str
+    unit_price: Decimal
+    inventory: int
+    collection: str
+
+
+@dataclass
+class CustomerSpec:
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    birth_date: date
+    membership: str
+    # One (payment status, days ago, [(product slug, quantity)]) per order.
+    orders: list = field(default_factory=list)
+
+
+def _lower_noun(noun):
+    """'USB-C Charger' -> 'USB-C charger', 'Dog Chew Toy' -> 'dog chew toy'."""
+    return ' '.join(word.lower() if word[1:].islower() else word for word in noun.split())
+
+
+def build_products():
+    """The 1000 demo products, and the collection title -> featured product slug choices."""
+    rng = random.Random(SEED)
+    products = []
+    featured = {}
+    for collection, (brands, nouns, selling_points) in CATALOG.items():
+        brand_factors = {brand: rng.uniform(0.7, 1.5) for brand in brands}
+        for brand in brands:
+            for noun, typical_price in nouns:
+                title = f'{brand} {noun}'
+                whole = int(typical_price * brand_factors[brand] * rng.uniform(0.9, 1.1))
+                unit_price = min(Decimal(max(whole, 1)) + rng.choice(PRICE_ENDINGS), MAX_PRICE)
+                # About one product in ten is running low.
+                inventory = rng.randint(0, 9) if rng.random() < 0.1 else rng.randint(10, 150)
+                description = (f'{rng.choice(QUALITIES).capitalize()} {_lower_noun(noun)} by {brand}, '
+                               f'{rng.choice(selling_points)}.')
+                products.append(ProductSpec(title, slugify(title), description,
+                                            unit_price.quantize(Decimal('0.01')), inventory, collection))
+        if collection in FEATURED_COLLECTIONS:
+            featured[collection] = rng.choice([p.slug for p in products if p.collection == collection])
+    slugs = [p.slug for p in products]
+    if len(set(slugs)) != len(slugs):
+        raise AssertionError('The demo catalog produces duplicate slugs.')
+    return products, featured
+
+
+def build_customers(product_slugs):
+    """The demo customers with their planned orders (each customer has its own random stream)."""
+    customers = []
+    for username, first_name, last_name, membership in CUSTOMERS:
+        rng = random.Random(f'{SEED}:customer:{username}')
+        spec = CustomerSpec(
+            username=username,
+            first_name=first_name,
+            last_name=last_name,
+            email=f'{first_name}.{last_name}@example.com'.lower(),
+            # 555-0100 to 555-0199 are reserved for fiction.
+            phone=f'+1 555-01{rng.randint(0, 99):02d}',
+            birth_date=date(1960, 1, 1) + timedelta(days=rng.randint(0, 45 * 365)),
+            membership=membership,
+        )
+        for _ in range(rng.randint(1, 3)):
+            lines = [(slug, rng.randint(1, 3)) for slug in rng.sample(product_slugs, rng.randint(1, 4))]
+            spec.orders.append((rng.choice(PAYMENT_STATUSES), rng.randint(1, 180), lines))
+        customers.append(spec)
+    return customers
+
+
+def build_tagging(product_slugs):
+    """(tag label, product slug) pairs for about a fifth of the products."""
+    rng = random.Random(f'{SEED}:tags')
+    pairs = []
+    for slug in product_slugs:
+        if rng.random() < TAGGED_SHARE:
+            pairs.extend((label, slug) for label in rng.sample(TAG_LABELS, rng.randint(1, 2)))
+    return pairs
+
+
+def _values(queryset, lookup, keys, *fields):
+    """`queryset.filter(<lookup>__in=keys).values_list(*fields)`, ordered by id, in chunks."""
+    keys = list(keys)
+    for start in range(0, len(keys), IN_CHUNK):
+        chunk = keys[start:start + IN_CHUNK]
+        yield from queryset.filter(**{f'{lookup}__in': chunk}).order_by('pk').values_list(*fields)
+
+
+def _first_ids(queryset, lookup, keys):
+    """natural key -> id of the oldest row with that key (the keys are not unique in every table)."""
+    ids = {}
+    for key, pk in _values(queryset, lookup, keys, lookup, 'pk'):
+        ids.setdefault(key, pk)
+    return ids
+
+
+class Command(BaseCommand):
+    help = 'Populates the database with demo collections, products, customers, orders and tags'
+
+    def handle(self, *args, **options):
+        self.stdout.write('Populating the database...')
+        products, featured = build_products()
+        product_slugs = [p.slug for p in products]
+        customers = build_customers(product_slugs)
+        tagging = build_tagging(product_slugs)
+
+        self.created = {}
+        with transaction.atomic():
+            collection_ids, new_collection_ids = self.seed_collections()
+            product_ids = self.seed_products(products, collection_ids)
+            self.feature_products(featured, collection_ids, new_collection_ids, product_ids)
+            self.seed_customers_and_orders(customers, product_ids)
+            if apps.is_installed('tags'):
+                self.seed_tags(tagging, product_ids)
+
+        parts = [f'{count} {name if count != 1 else name[:-1]}' for name, count in self.created.items() if count]
+        if parts:
+            summary = ', '.join(parts[:-1]) + (' and ' if len(parts) > 1 else '') + parts[-1]
+            self.stdout.write(self.style.SUCCESS(f'Created {summary}.'))
+        else:
+            self.stdout.write(self.style.SUCCESS('Nothing to do: the demo data is already there.'))
+
+    def seed_collections(self):
+        titles = list(CATALOG)
+        ids = _first_ids(Collection.objects, 'title', titles)
+        missing = [title for title in titles if title not in ids]
+        Collection.objects.bulk_create([Collection(title=title) for title in missing], batch_size=BATCH_SIZE)
+        new_ids = _first_ids(Collection.objects, 'title', missing)
+        ids.update(new_ids)
+        self.created['collections'] = len(missing)
+        return ids, set(new_ids.values())
+
+    def seed_products(self, products, collection_ids):
+        """Creates the missing products; returns slug -> (id, current unit price) for all of them."""
+        existing = {slug for (slug,) in _values(Product.objects, 'slug', [p.slug for p in products], 'slug')}
+        missing = [p for p in products if p.slug not in existing]
+        Product.objects.bulk_create(
+            [Product(title=p.title, slug=p.slug, description=p.description, unit_price=p.unit_price,
+                     inventory=p.inventory, collection_id=collection_ids[p.collection]) for p in missing],
+            batch_size=BATCH_SIZE)
+        self.created['products'] = len(missing)
+        product_ids = {}
+        for slug, pk, unit_price in _values(Product.objects, 'slug', [p.slug for p in products],
+                                            'slug', 'pk', 'unit_price'):
+            product_ids.setdefault(slug, (pk, unit_price))
+        return product_ids
+
+    def feature_products(self, featured, collection_ids, new_collection_ids, product_ids):
+        """Only collections created by this run get a featured product: existing ones are left alone."""
+        updated = []
+        for title, slug in featured.items():
+            if collection_ids[title] in new_collection_ids and slug in product_ids:
+                updated.append(Collection(pk=collection_ids[title], featured_product_id=product_ids[slug][0]))
+        Collection.objects.bulk_update(updated, ['featured_product'], batch_size=BATCH_SIZE)
+
+    def seed_customers_and_orders(self, customers, product_ids):
+        User = get_user_model()
+        usernames = [c.username for c in customers]
+        existing = set(User.objects.filter(username__in=usernames).values_list('username', flat=True))
+        missing = [c for c in customers if c.username not in existing]
+        taken_emails = set(User.objects.filter(email__in=[c.email for c in missing]).values_list('email', flat=True))
+        new_users = []
+        for spec in missing:
+            if spec.email in taken_emails:
+                self.stderr.write(self.style.WARNING(
+                    f'Skipped the demo user {spec.username}: another user has the email {spec.email}.'))
+                continue
+            user = User(username=spec.username, email=spec.email,
+                        first_name=spec.first_name, last_name=spec.last_name)
+            user.set_unusable_password()
+            new_users.append(user)
+        # bulk_create sends no post_save signal: the Customer rows are created below.
+        User.objects.bulk_create(new_users, batch_size=BATCH_SIZE)
+        self.created['users'] = len(new_users)
+
+        user_ids = dict(User.objects.filter(username__in=usernames).values_list('username', 'pk'))
+        with_customer = set(Customer.objects.filter(user_id__in=user_ids.values()).values_list('user_id', flat=True))
+        new_customers = [
+            Customer(user_id=user_ids[c.username], phone=c.phone, birth_date=c.birth_date, membership=c.membership)
+            for c in customers if c.username in user_ids and user_ids[c.username] not in with_customer]
+        Customer.objects.bulk_create(new_customers, batch_size=BATCH_SIZE)
+        self.created['customers'] = len(new_customers)
+
+        customer_ids = dict(Customer.objects.filter(user_id__in=user_ids.values())
+                            .order_by().values_list('user__username', 'pk'))
+        with_orders = set(Order.objects.filter(customer_id__in=customer_ids.values())
+                          .order_by().values_list('customer_id', flat=True).distinct())
+        planned = [(customer_ids[c.username], c.orders) for c in customers
+                   if c.username in customer_ids and customer_ids[c.username] not in with_orders]
+        Order.objects.bulk_create(
+            [Order(customer_id=customer_id, payment_status=status)
+             for customer_id, orders in planned for status, _, _ in orders],
+            batch_size=BATCH_SIZE)
+        self.created['orders'] = sum(len(orders) for _, orders in planned)
+
+        # These customers had no orders before: their orders, by id, are the ones just inserted, in order.
+        order_ids = {}
+        for customer_id, pk in Order.objects.filter(customer_id__in=[cid for cid, _ in planned]) \
+                .order_by('customer_id', 'pk').values_list('customer_id', 'pk'):
+            order_ids.setdefault(customer_id, []).append(pk)
+        now = timezone.now()
+        placed = []
+        items = []
+        for customer_id, orders in planned:
+            for order_id, (_, days_ago, lines) in zip(order_ids[customer_id], orders):
+                # placed_at is auto_now_add, so the insert stamped "now": spread the demo orders over the past months.
+                placed.append(Order(pk=order_id, placed_at=now - timedelta(days=days_ago, hours=days_ago % 12)))
+                for slug, quantity in lines:
+                    if slug in product_ids:
+                        product_id, unit_price = product_ids[slug]
+                        items.append(OrderItem(order_id=order_id, product_id=product_id,
+                                               quantity=quantity, unit_price=unit_price))
+        Order.objects.bulk_update(placed, ['placed_at'], batch_size=BATCH_SIZE)
+        OrderItem.objects.bulk_create(items, batch_size=BATCH_SIZE)
+        self.created['order items'] = len(items)
+
+    def seed_tags(self, tagging, product_ids):
+        Tag = apps.get_model('tags', 'Tag')
+        TaggedItem = apps.get_model('tags', 'TaggedItem')
+        existing = set(Tag.objects.filter(label__in=TAG_LABELS).values_list('label', flat=True))
+        missing = [label for label in TAG_LABELS if label not in existing]
+        Tag.objects.bulk_create([Tag(label=label) for label in missing], batch_size=BATCH_SIZE)
+        self.created['tags'] = len(missing)
+        tag_ids = dict(Tag.objects.filter(label__in=TAG_LABELS).values_list('label', 'pk'))
+
+        content_type = ContentType.objects.get_for_model(Product)
+        tagged = set(TaggedItem.objects.filter(content_type=content_type, tag_id__in=tag_ids.values())
+                     .values_list('tag_id', 'object_id'))
+        new_items = []
+        for label, slug in tagging:
+            key = (tag_ids[label], product_ids[slug][0]) if slug in product_ids else None
+            if key and key not in tagged:
+                tagged.add(key)
+                new_items.append(TaggedItem(tag_id=key[0], content_type=content_type, object_id=key[1]))
+        TaggedItem.objects.bulk_create(new_items, batch_size=BATCH_SIZE)
+        self.created['tagged items'] = len(new_items)
