@@ -72,6 +72,8 @@ class ProductAdmin(admin.ModelAdmin):
 class CollectionAdmin(admin.ModelAdmin):
     autocomplete_fields = ['featured_product']
     list_display = ['title', 'products_count']
+    # Explicit: the Count annotation below makes Django drop Meta.ordering (GROUP BY), so the autocomplete was unordered.
+    ordering = ['title']
     search_fields = ['title']
 
     @admin.display(ordering='products_count')

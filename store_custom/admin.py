@@ -11,6 +11,9 @@ class TagInline(GenericTabularInline):
     model = TaggedItem
     extra = 0
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related('tag')
+
 
 class CustomProductAdmin(ProductAdmin):
     inlines = [TagInline, ProductImageInline]

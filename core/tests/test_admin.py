@@ -1,0 +1,134 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from model_bakery import baker
+
+from store.models import Customer
+
+User = get_user_model()
+
+USER_CHANGELIST_QUERY_BUDGET = 6
+
+PASSWORD = 'Unguessable-Pass-4821'
+
+
+def add_user_data(**overrides):
+    data = {
+        'username': 'jdoe',
+        'password1': PASSWORD,
+        'password2': PASSWORD,
+        'email': 'jdoe@example.com',
+        'first_name': 'John',
+        'last_name': 'Doe',
+        '_save': 'Save',
+    }
+    data.update(overrides)
+    return data
+
+
+def rendered_field_names(response):
+    return [
+        admin_field.field.name
+        for fieldset in response.context['adminform']
+        for line in fieldset
+        for admin_field in line
+    ]
+
+
+@pytest.mark.django_db
+class TestUserAdminPagesForSuperuser:
+    def test_changelist_returns_200(self, admin_client):
+        baker.make(User)
+
+        response = admin_client.get(reverse('admin:core_user_changelist'))
+
+        assert response.status_code == 200
+
+    def test_add_form_returns_200(self, admin_client):
+        response = admin_client.get(reverse('admin:core_user_add'))
+
+        assert response.status_code == 200
+
+    def test_change_form_returns_200(self, admin_client):
+        user = baker.make(User)
+
+        response = admin_client.get(reverse('admin:core_user_change', args=[user.id]))
+
+        assert response.status_code == 200
+
+
+@pytest.mark.django_db
+class TestUserAdminPagesForAnonymous:
+    def test_changelist_redirects_to_login(self, client):
+        url = reverse('admin:core_user_changelist')
+
+        response = client.get(url)
+
+        assert response.status_code == 302
+        assert response.url == f"{reverse('admin:login')}?next={url}"
+
+    def test_add_form_redirects_to_login(self, client):
+        url = reverse('admin:core_user_add')
+
+        response = client.get(url)
+
+        assert response.status_code == 302
+        assert response.url == f"{reverse('admin:login')}?next={url}"
+
+    def test_change_form_redirects_to_login(self, client):
+        url = reverse('admin:core_user_change', args=[baker.make(User).id])
+
+        response = client.get(url)
+
+        assert response.status_code == 302
+        assert response.url == f"{reverse('admin:login')}?next={url}"
+
+
+@pytest.mark.django_db
+class TestUserChangelistQueryCount:
+    def test_query_count_is_constant_in_the_number_of_users(self, admin_client, django_assert_max_num_queries):
+        url = reverse('admin:core_user_changelist')
+        admin_client.get(url)
+        with django_assert_max_num_queries(USER_CHANGELIST_QUERY_BUDGET):
+            assert admin_client.get(url).status_code == 200
+        for _ in range(10):
+            baker.make(User)
+
+        with django_assert_max_num_queries(USER_CHANGELIST_QUERY_BUDGET):
+            response = admin_client.get(url)
+
+        assert response.status_code == 200
+        assert len(response.context['cl'].result_list) == 11
+
+
+@pytest.mark.django_db
+class TestUserAddForm:
+    def test_has_username_password_email_and_name_fields(self, admin_client):
+        response = admin_client.get(reverse('admin:core_user_add'))
+
+        assert rendered_field_names(response) == [
+            'username', 'password1', 'password2', 'email', 'first_name', 'last_name']
+
+    def test_creates_the_user(self, admin_client):
+        response = admin_client.post(reverse('admin:core_user_add'), add_user_data())
+
+        user = User.objects.get(username='jdoe')
+        assert response.status_code == 302
+        assert response.url == reverse('admin:core_user_change', args=[user.id])
+        assert (user.email, user.first_name, user.last_name) == ('jdoe@example.com', 'John', 'Doe')
+        assert user.check_password(PASSWORD)
+
+    def test_creates_a_customer_for_the_new_user(self, admin_client):
+        admin_client.post(reverse('admin:core_user_add'), add_user_data())
+
+        assert Customer.objects.filter(user__username='jdoe').count() == 1
+
+    def test_rejects_a_duplicate_email(self, admin_client):
+        baker.make(User, username='existing', email='taken@example.com')
+
+        response = admin_client.post(
+            reverse('admin:core_user_add'), add_user_data(email='taken@example.com'))
+
+        assert response.status_code == 200
+        assert response.context['adminform'].form.errors == {'email': ['User with this Email already exists.']}
+        assert not User.objects.filter(username='jdoe').exists()
