@@ -18,3 +18,6 @@ if 'debug_toolbar' in settings.INSTALLED_APPS:
     from debug_toolbar.toolbar import debug_toolbar_urls
 
     urlpatterns += debug_toolbar_urls()
+
+handler404 = 'core.views.page_not_found'
+handler500 = 'core.views.server_error'

@@ -1,0 +1,18 @@
+from django.http import JsonResponse
+from django.views import defaults
+from rest_framework.exceptions import server_error as api_server_error
+
+API_PATH_PREFIXES = ('/store/', '/auth/')
+
+
+def page_not_found(request, exception):
+    """API clients get JSON for an unknown URL, like every other API error; browsers get the HTML page."""
+    if request.path.startswith(API_PATH_PREFIXES):
+        return JsonResponse({'detail': 'Not found.'}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith(API_PATH_PREFIXES):
+        return api_server_error(request)
+    return defaults.server_error(request)
