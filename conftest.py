@@ -3,6 +3,13 @@ from model_bakery import baker
 from rest_framework.test import APIClient
 
 
+def pytest_report_header(config):
+    from django.conf import settings
+    database = settings.DATABASES['default']
+    return [f"database: {database['ENGINE']} {database.get('HOST') or database['NAME']}",
+            f"cache: {settings.CACHES['default']['BACKEND']}"]
+
+
 @pytest.fixture
 def api_client():
     return APIClient()
