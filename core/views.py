@@ -1,6 +1,10 @@
 from django.http import JsonResponse
 from django.views import defaults
+from djoser import views as djoser_views
 from rest_framework.exceptions import server_error as api_server_error
+from rest_framework_simplejwt import views as jwt_views
+
+from .throttles import LoginRateThrottle, RegistrationRateThrottle
 
 API_PATH_PREFIXES = ('/store/', '/auth/')
 
@@ -16,3 +20,17 @@ def server_error(request):
     if request.path.startswith(API_PATH_PREFIXES):
         return api_server_error(request)
     return defaults.server_error(request)
+
+
+class UserViewSet(djoser_views.UserViewSet):
+    """djoser's users endpoint, with registration throttled."""
+
+    def get_throttles(self):
+        if self.action == 'create':
+            return [RegistrationRateThrottle()]
+        return super().get_throttles()
+
+
+class TokenObtainPairView(jwt_views.TokenObtainPairView):
+    """Log in (username + password → access and refresh tokens), throttled."""
+    throttle_classes = [LoginRateThrottle]

@@ -117,14 +117,27 @@ class Order(models.Model):
     placed_at = models.DateTimeField(auto_now_add=True)
     payment_status = models.CharField(max_length=1, choices=PAYMENT_STATUS_CHOICES, default=PAYMENT_STATUS_PENDING)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT)
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The cart the order was placed from (the cart itself is deleted): one order per cart.
+    cart_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # The client's Idempotency-Key of the POST that placed it: a retry returns this order.
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True, editable=False)
 
     def __str__(self):
         return f'Order {self.pk}'
+
+    @property
+    def is_cancelled(self):
+        return self.cancelled_at is not None
 
     class Meta:
         permissions = [
             ('cancel_order', 'Can cancel order'),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=['customer', 'idempotency_key'], name='store_order_idempotency_key_per_customer'),
+        ]
+        indexes = [models.Index(fields=['placed_at'], name='store_order_placed_at_idx')]
 
 
 class OrderItem(models.Model):

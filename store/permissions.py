@@ -18,3 +18,18 @@ class IsAdminOrReadAndCreateOnly(permissions.BasePermission):
     def has_permission(self, request, view):
         return request.method in (*permissions.SAFE_METHODS, 'POST') or is_staff(request)
 
+
+
+class ViewCustomerHistoryPermission(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return request.user.has_perm('store.view_history')
+
+
+class CanCancelOrder(permissions.BasePermission):
+    """Holders of `store.cancel_order` cancel any order; owners their own while payment is pending."""
+    message = 'You may cancel only your own orders, and only while their payment is pending.'
+
+    def has_object_permission(self, request, view, order):
+        if request.user.has_perm('store.cancel_order'):
+            return True
+        return order.customer.user_id == request.user.id and order.payment_status == order.PAYMENT_STATUS_PENDING

@@ -1,7 +1,9 @@
-from rest_framework import serializers
+from django.contrib.auth import get_user_model
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 
 from . import services
-from .models import Cart, CartItem, Collection, Product, ProductImage, Review
+from .models import Cart, CartItem, Collection, Customer, Order, OrderItem, Product, ProductImage, Review
 
 
 class CollectionSerializer(serializers.ModelSerializer):
@@ -101,3 +103,76 @@ class UpdateCartItemSerializer(serializers.ModelSerializer):
         except services.OutOfStock as error:
             raise serializers.ValidationError(str(error)) from error
         return value
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    """A customer profile. Only staff set the membership, and the user when creating a profile."""
+    user_id = serializers.IntegerField(min_value=1)
+
+    class Meta:
+        model = Customer
+        fields = ['id', 'user_id', 'phone', 'birth_date', 'membership']
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get('request')
+        by_staff = bool(request and request.user.is_staff)
+        if not by_staff:
+            fields['membership'].read_only = True
+        if not by_staff or self.instance is not None:
+            fields['user_id'].read_only = True
+        return fields
+
+    def validate_user_id(self, value):
+        if not get_user_model().objects.filter(pk=value).exists():
+            raise serializers.ValidationError('No user with the given ID was found.')
+        if Customer.objects.filter(user_id=value).exists():
+            raise serializers.ValidationError('This user already has a customer profile.')
+        return value
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    product = SimpleProductSerializer()
+
+    class Meta:
+        model = OrderItem
+        fields = ['id', 'product', 'unit_price', 'quantity']
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    items = OrderItemSerializer(many=True)
+
+    class Meta:
+        model = Order
+        fields = ['id', 'customer', 'placed_at', 'payment_status', 'items', 'cancelled_at']
+
+
+class UpdateOrderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Order
+        fields = ['payment_status']
+
+
+class IdempotencyConflict(APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = 'idempotency_key_reused'
+
+
+class CreateOrderSerializer(serializers.Serializer):
+    cart_id = serializers.UUIDField()
+
+    def save(self, **kwargs):
+        """Place the order (see services.place_order); sets `created` False for an idempotent replay."""
+        try:
+            self.instance, self.created = services.place_order(
+                customer=self.context['customer'],
+                cart_id=self.validated_data['cart_id'],
+                idempotency_key=self.context.get('idempotency_key'),
+            )
+        except services.IdempotencyKeyReused as error:
+            raise IdempotencyConflict(str(error)) from error
+        except services.InsufficientStock as error:
+            raise serializers.ValidationError({'cart_id': [str(shortage) for shortage in error.shortages]}) from error
+        except services.OrderError as error:
+            raise serializers.ValidationError({'cart_id': [str(error)]}) from error
+        return self.instance

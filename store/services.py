@@ -1,8 +1,14 @@
-"""Business operations that write several rows: each owns its transaction and its locks."""
+"""Business operations that write several rows: each owns its transaction and its locks.
+
+Product rows are always locked in primary-key order, so concurrent operations never deadlock.
+Errors are domain exceptions; the API layer turns them into 4xx responses.
+"""
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from .models import MAX_LINE_QUANTITY, Cart, CartItem, Product
+from .models import MAX_LINE_QUANTITY, Cart, CartItem, Order, OrderItem, Product
+from .signals import order_created
 
 
 class OutOfStock(Exception):
@@ -17,10 +23,33 @@ class OutOfStock(Exception):
         return f'Only {self.available} units of "{self.product.title}" are available.'
 
 
+class OrderError(Exception):
+    """An order cannot be placed or changed; the message says why."""
+
+
+class InsufficientStock(OrderError):
+    def __init__(self, shortages):
+        super().__init__(*shortages)
+        self.shortages = shortages
+
+    def __str__(self):
+        return ' '.join(str(shortage) for shortage in self.shortages)
+
+
+class IdempotencyKeyReused(OrderError):
+    pass
+
+
 def check_stock(*, product, quantity):
     available = min(product.inventory, MAX_LINE_QUANTITY)
     if quantity > available:
         raise OutOfStock(product, max(available, 0))
+
+
+def lock_products(product_ids):
+    """The products' rows, locked for this transaction, in primary-key order."""
+    return {product.pk: product
+            for product in Product.objects.select_for_update().filter(pk__in=product_ids).order_by('pk')}
 
 
 @transaction.atomic
@@ -37,3 +66,74 @@ def add_to_cart(*, cart_id, product_id, quantity):
     item.quantity += quantity
     item.save(update_fields=['quantity'])
     return item
+
+
+@transaction.atomic
+def place_order(*, customer, cart_id, idempotency_key=None):
+    """Turn a cart into an order: lock, check and decrement stock, snapshot prices, delete the cart.
+
+    Returns (order, created). A retry with an Idempotency-Key this customer already used for the same
+    cart returns the original order and writes nothing.
+    """
+    # The cart's row lock makes a concurrent order of the same cart wait, then find the cart gone.
+    cart_exists = Cart.objects.select_for_update().filter(pk=cart_id).exists()
+    if idempotency_key:
+        previous = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+        if previous is not None:
+            if previous.cart_id != cart_id:
+                raise IdempotencyKeyReused('This Idempotency-Key was already used for an order of another cart.')
+            return previous, False
+    if not cart_exists:
+        if Order.objects.filter(cart_id=cart_id).exists():
+            raise OrderError('An order has already been placed for this cart.')
+        raise OrderError('No cart with the given ID was found.')
+    quantities = dict(CartItem.objects.filter(cart_id=cart_id).values_list('product_id', 'quantity'))
+    if not quantities:
+        raise OrderError('The cart is empty.')
+    products = lock_products(quantities.keys())
+    shortages = [OutOfStock(product, product.inventory)
+                 for pk, product in products.items() if product.inventory < quantities[pk]]
+    if shortages:
+        raise InsufficientStock(shortages)
+
+    order = Order.objects.create(customer=customer, cart_id=cart_id, idempotency_key=idempotency_key or None)
+    OrderItem.objects.bulk_create(
+        OrderItem(order=order, product=product, quantity=quantities[pk], unit_price=product.unit_price)
+        for pk, product in products.items())
+    for pk, product in products.items():
+        product.inventory -= quantities[pk]
+    Product.objects.bulk_update(products.values(), ['inventory'])
+    Cart.objects.filter(pk=cart_id).delete()
+    transaction.on_commit(lambda: order_created.send_robust(sender=Order, order=order))
+    return order, True
+
+
+def restock(order):
+    """Return an order's units to inventory (inside the caller's transaction)."""
+    quantities = dict(order.items.values_list('product_id', 'quantity'))
+    products = lock_products(quantities.keys())
+    for pk, product in products.items():
+        product.inventory += quantities[pk]
+    Product.objects.bulk_update(products.values(), ['inventory'])
+
+
+@transaction.atomic
+def cancel_order(*, order):
+    """Cancel an order: it keeps its rows, shows as cancelled and returns its stock."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.is_cancelled:
+        raise OrderError('This order is already cancelled.')
+    restock(order)
+    order.cancelled_at = timezone.now()
+    order.save(update_fields=['cancelled_at'])
+    return order
+
+
+@transaction.atomic
+def delete_order(*, order):
+    """Delete an order and its items; the stock of an order that was not cancelled goes back."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if not order.is_cancelled:
+        restock(order)
+    order.items.all().delete()
+    order.delete()

@@ -1,18 +1,23 @@
 from django.db.models import Count, Prefetch, ProtectedError
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import status
+from rest_framework import serializers, status
+from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.mixins import CreateModelMixin, DestroyModelMixin, RetrieveModelMixin
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from .filters import ProductFilter, StableOrderingFilter
-from .models import Cart, CartItem, Collection, Product, ProductImage, Review
+from . import services
+from .models import Cart, CartItem, Collection, Customer, Order, OrderItem, Product, ProductImage, Review
 from .pagination import DefaultPagination
-from .permissions import IsAdminOrReadAndCreateOnly, IsAdminOrReadOnly
+from .permissions import (CanCancelOrder, IsAdminOrReadAndCreateOnly, IsAdminOrReadOnly,
+                          ViewCustomerHistoryPermission)
 from .serializers import (AddCartItemSerializer, CartItemSerializer, CartSerializer, CollectionSerializer,
-                          ProductImageSerializer, ProductSerializer, ReviewSerializer, UpdateCartItemSerializer)
+                          CreateOrderSerializer, CustomerSerializer, OrderSerializer, ProductImageSerializer,
+                          ProductSerializer, ReviewSerializer, UpdateCartItemSerializer, UpdateOrderSerializer)
 
 
 class NestedViewSetMixin:
@@ -107,3 +112,86 @@ class CartItemViewSet(NestedViewSetMixin, ModelViewSet):
 
     def get_queryset(self):
         return CartItem.objects.filter(cart_id=self.parent.pk).select_related('product').order_by('id')
+
+
+def orders_with_items():
+    """Orders with their items and the items' products loaded in two more queries, newest first."""
+    return Order.objects.prefetch_related(
+        Prefetch('items', queryset=OrderItem.objects.select_related('product').order_by('id')),
+    ).order_by('-placed_at', '-id')
+
+
+class CustomerViewSet(ModelViewSet):
+    queryset = Customer.objects.order_by('id')
+    serializer_class = CustomerSerializer
+    permission_classes = [IsAdminUser]
+
+    @action(detail=True, permission_classes=[ViewCustomerHistoryPermission])
+    def history(self, request, pk):
+        customer = get_object_or_404(Customer, pk=pk)
+        orders = orders_with_items().filter(customer=customer)
+        return Response(OrderSerializer(orders, many=True).data)
+
+    @action(detail=False, methods=['GET', 'PUT', 'PATCH'], permission_classes=[IsAuthenticated])
+    def me(self, request):
+        customer = Customer.for_user(request.user)
+        if request.method == 'GET':
+            return Response(self.get_serializer(customer).data)
+        serializer = self.get_serializer(customer, data=request.data, partial=request.method == 'PATCH')
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        return Response(serializer.data)
+
+
+class OrderViewSet(ModelViewSet):
+    http_method_names = ['get', 'post', 'patch', 'delete', 'head', 'options']
+    MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+    def get_permissions(self):
+        if self.request.method in ['PATCH', 'DELETE']:
+            return [IsAdminUser()]
+        if self.action == 'cancel':
+            return [IsAuthenticated(), CanCancelOrder()]
+        return [IsAuthenticated()]
+
+    def get_serializer_class(self):
+        if self.request.method == 'POST' and self.action == 'create':
+            return CreateOrderSerializer
+        if self.request.method == 'PATCH':
+            return UpdateOrderSerializer
+        return OrderSerializer
+
+    def get_queryset(self):
+        user = self.request.user
+        if user.is_staff:
+            return orders_with_items()
+        return orders_with_items().filter(customer__user_id=user.id)
+
+    def create(self, request, *args, **kwargs):
+        idempotency_key = request.headers.get('Idempotency-Key', '').strip()
+        if len(idempotency_key) > self.MAX_IDEMPOTENCY_KEY_LENGTH:
+            raise serializers.ValidationError(
+                {'Idempotency-Key': [f'Ensure this header has no more than {self.MAX_IDEMPOTENCY_KEY_LENGTH} characters.']})
+        serializer = CreateOrderSerializer(data=request.data, context={
+            'customer': Customer.for_user(request.user),
+            'idempotency_key': idempotency_key or None,
+        })
+        serializer.is_valid(raise_exception=True)
+        order = serializer.save()
+        headers = {} if serializer.created else {'Idempotent-Replayed': 'true'}
+        return Response(self.serialize_order(order), status=status.HTTP_201_CREATED, headers=headers)
+
+    def perform_destroy(self, instance):
+        services.delete_order(order=instance)
+
+    @action(detail=True, methods=['POST'])
+    def cancel(self, request, pk=None):
+        try:
+            order = services.cancel_order(order=self.get_object())
+        except services.OrderError as error:
+            return Response({'detail': str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(self.serialize_order(order))
+
+    def serialize_order(self, order):
+        """The order as the list and detail show it, read back with its items."""
+        return OrderSerializer(orders_with_items().get(pk=order.pk), context=self.get_serializer_context()).data

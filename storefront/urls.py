@@ -9,6 +9,7 @@ admin.site.index_title = 'Admin Dashboard'
 urlpatterns = [
     path('admin/', admin.site.urls),
     path('store/', include('store.urls')),
+    path('auth/', include('core.urls')),
 ]
 
 if settings.DEBUG:

@@ -4,6 +4,7 @@ This module is the one place that reads the process environment (12-factor): `de
 and `prod.py` only choose defaults and what must be present. Apps never read `os.environ`.
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     'django.contrib.staticfiles',
     'rest_framework',
     'django_filters',
+    'djoser',
     'core',
     'store',
     'tags',
@@ -143,6 +145,35 @@ DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'
 
 REST_FRAMEWORK = {
     'COERCE_DECIMAL_TO_STRING': False,
+    # JWT for API clients; the session lets staff logged into the admin use the browsable API.
+    'DEFAULT_AUTHENTICATION_CLASSES': [
+        'rest_framework_simplejwt.authentication.JWTAuthentication',
+        'rest_framework.authentication.SessionAuthentication',
+    ],
+    # No global permission: every view states its own (carts and reviews stay anonymous).
+    'DEFAULT_PERMISSION_CLASSES': ['rest_framework.permissions.AllowAny'],
+    'DEFAULT_THROTTLE_RATES': {
+        'login': env('THROTTLE_LOGIN_RATE', '30/min'),
+        'registration': env('THROTTLE_REGISTRATION_RATE', '30/min'),
+    },
+    # Clients are identified by REMOTE_ADDR unless this many trusted proxies append to X-Forwarded-For.
+    'NUM_PROXIES': int(env('NUM_PROXIES', '0')),
+}
+
+SIMPLE_JWT = {
+    'AUTH_HEADER_TYPES': ('JWT', 'Bearer'),
+    'ACCESS_TOKEN_LIFETIME': timedelta(minutes=int(env('JWT_ACCESS_TOKEN_MINUTES', 24 * 60))),
+    'REFRESH_TOKEN_LIFETIME': timedelta(minutes=int(env('JWT_REFRESH_TOKEN_MINUTES', 7 * 24 * 60))),
+}
+
+DJOSER = {
+    'SERIALIZERS': {
+        'user_create': 'core.serializers.UserCreateSerializer',
+        'user': 'core.serializers.UserSerializer',
+        'current_user': 'core.serializers.UserSerializer',
+    },
+    # The SPA's page that completes a password reset with the e-mailed uid and token.
+    'PASSWORD_RESET_CONFIRM_URL': 'password-reset/{uid}/{token}',
 }
 
 LOGGING = {

@@ -8,7 +8,7 @@ import tempfile
 from .common import *  # noqa: F403
 
 DEBUG = False
-SECRET_KEY = 'test-only-secret-key'
+SECRET_KEY = 'test-only-secret-key-long-enough-for-hs256-signing'
 ALLOWED_HOSTS = ['testserver', 'localhost', '127.0.0.1']
 
 PASSWORD_HASHERS = ['django.contrib.auth.hashers.MD5PasswordHasher']
