@@ -10,6 +10,13 @@ def pytest_report_header(config):
             f"cache: {settings.CACHES['default']['BACKEND']}"]
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache (throttle counters, cached catalogue pages)."""
+    from django.core.cache import cache
+    cache.clear()
+
+
 @pytest.fixture
 def api_client():
     return APIClient()

@@ -4,8 +4,10 @@ DATABASE_URL and REDIS_URL still come from the real environment, so CI runs the 
 MariaDB and Redis.
 """
 import tempfile
+from urllib.parse import urlsplit, urlunsplit
 
 from .common import *  # noqa: F403
+from .common import REDIS_URL, cache_config, env
 
 DEBUG = False
 SECRET_KEY = 'test-only-secret-key-long-enough-for-hs256-signing'
@@ -14,3 +16,9 @@ ALLOWED_HOSTS = ['testserver', 'localhost', '127.0.0.1']
 PASSWORD_HASHERS = ['django.contrib.auth.hashers.MD5PasswordHasher']
 EMAIL_BACKEND = 'django.core.mail.backends.locmem.EmailBackend'
 MEDIA_ROOT = tempfile.mkdtemp(prefix='storefront-test-media-')
+
+if REDIS_URL:
+    # Each pytest-xdist worker gets its own Redis database, so clearing the cache in one worker's test
+    # cannot disturb another's.
+    worker_number = int(env('PYTEST_XDIST_WORKER', 'gw0').removeprefix('gw'))
+    CACHES = {'default': cache_config(urlunsplit(urlsplit(REDIS_URL)._replace(path=f'/{1 + worker_number}')))}
