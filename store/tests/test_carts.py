@@ -99,6 +99,7 @@ class TestListCarts:
         response = api_client.get('/store/carts/')
 
         assert response.status_code == status.HTTP_405_METHOD_NOT_ALLOWED
+        assert response.json() == {'detail': 'Method "GET" not allowed.'}
 
 
 @pytest.mark.django_db

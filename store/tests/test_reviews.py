@@ -172,7 +172,7 @@ class TestCreateReview:
                                    format='json')
 
         assert response.status_code == status.HTTP_400_BAD_REQUEST
-        assert 'name' in response.json()
+        assert response.json() == {'name': ['Ensure this field has no more than 255 characters.']}
 
     @pytest.mark.parametrize('product_pk', UNKNOWN_PRODUCT_PKS)
     def test_unknown_or_malformed_product_returns_404(self, api_client, product_pk):
