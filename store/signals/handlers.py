@@ -1,8 +1,9 @@
 from django.conf import settings
-from django.db.models.signals import post_save
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from store.models import Customer
+from store.models import Customer, ProductImage
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
@@ -10,3 +11,23 @@ def create_customer_for_new_user(sender, instance, created, raw=False, **kwargs)
     # Fixtures (raw saves) bring their own customer rows.
     if created and not raw:
         Customer.objects.create(user=instance)
+
+
+def delete_file_after_commit(file):
+    """Remove a stored file once the row that referenced it is gone for good (not on rollback)."""
+    if file:
+        transaction.on_commit(lambda: file.storage.delete(file.name))
+
+
+@receiver(post_delete, sender=ProductImage)
+def delete_image_file(sender, instance, **kwargs):
+    delete_file_after_commit(instance.image)
+
+
+@receiver(pre_save, sender=ProductImage)
+def delete_replaced_image_file(sender, instance, raw=False, **kwargs):
+    if raw or instance.pk is None:
+        return
+    previous = ProductImage.objects.filter(pk=instance.pk).only('image').first()
+    if previous is not None and previous.image and previous.image.name != instance.image.name:
+        delete_file_after_commit(previous.image)

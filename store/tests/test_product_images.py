@@ -337,3 +337,32 @@ class TestDeleteProductImage:
 
         assert response.status_code == status.HTTP_404_NOT_FOUND
         assert ProductImage.objects.filter(pk=product_image.pk).exists()
+
+
+@pytest.mark.django_db
+class TestImageFilesOnDisk:
+    def test_deleting_an_image_removes_its_file(self, api_client, authenticate, django_capture_on_commit_callbacks):
+        product = baker.make(Product, unit_price=Decimal('10.00'), inventory=5)
+        authenticate(is_staff=True)
+        response = api_client.post(f'/store/products/{product.id}/images/', {"image": image_file()}, format='multipart')
+        image = ProductImage.objects.get(pk=response.data['id'])
+        path = image.image.path
+        assert os.path.exists(path)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            api_client.delete(f'/store/products/{product.id}/images/{image.id}/')
+
+        assert not os.path.exists(path)
+
+    def test_replacing_an_image_removes_the_old_file(self, api_client, authenticate, django_capture_on_commit_callbacks):
+        product = baker.make(Product, unit_price=Decimal('10.00'), inventory=5)
+        authenticate(is_staff=True)
+        response = api_client.post(f'/store/products/{product.id}/images/', {"image": image_file()}, format='multipart')
+        old_path = ProductImage.objects.get(pk=response.data['id']).image.path
+
+        with django_capture_on_commit_callbacks(execute=True):
+            api_client.put(f'/store/products/{product.id}/images/{response.data["id"]}/',
+                           {'image': image_file('other.png')}, format='multipart')
+
+        assert not os.path.exists(old_path)
+        assert os.path.exists(ProductImage.objects.get(pk=response.data['id']).image.path)
