@@ -1,10 +1,20 @@
+from django.contrib.auth import get_user_model
 from djoser.serializers import UserCreateSerializer as BaseUserCreateSerializer
 from djoser.serializers import UserSerializer as BaseUserSerializer
+from rest_framework import serializers
+
+User = get_user_model()
 
 
 class UserCreateSerializer(BaseUserCreateSerializer):
     class Meta(BaseUserCreateSerializer.Meta):
         fields = ['id', 'username', 'password', 'email', 'first_name', 'last_name']
+
+    def validate_email(self, value):
+        # Addresses differing only in case reach the same mailbox: one account per address.
+        if User.objects.filter(email__iexact=value).exists():
+            raise serializers.ValidationError('user with this email already exists.')
+        return value
 
 
 class UserSerializer(BaseUserSerializer):

@@ -4,6 +4,8 @@ from djoser import views as djoser_views
 from rest_framework.exceptions import server_error as api_server_error
 from rest_framework_simplejwt import views as jwt_views
 
+from store.views import ProtectedDestroyMixin
+
 from .throttles import LoginRateThrottle, RegistrationRateThrottle
 
 API_PATH_PREFIXES = ('/store/', '/auth/')
@@ -22,13 +24,22 @@ def server_error(request):
     return defaults.server_error(request)
 
 
-class UserViewSet(djoser_views.UserViewSet):
-    """djoser's users endpoint, with registration throttled."""
+class UserViewSet(ProtectedDestroyMixin, djoser_views.UserViewSet):
+    """djoser's users endpoint: registration throttled, other users invisible to non-staff."""
+    protected_error = 'User cannot be deleted because they have placed orders.'
 
     def get_throttles(self):
         if self.action == 'create':
             return [RegistrationRateThrottle()]
         return super().get_throttles()
+
+    def get_queryset(self):
+        # Not only the list: another user's id answers exactly like an id that does not exist.
+        user = self.request.user
+        queryset = super().get_queryset()
+        if user.is_authenticated and not user.is_staff:
+            queryset = queryset.filter(pk=user.pk)
+        return queryset
 
 
 class TokenObtainPairView(jwt_views.TokenObtainPairView):

@@ -11,6 +11,7 @@ from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from .filters import ProductFilter, StableOrderingFilter
 from . import services
+from .caching import CachedCatalogueMixin
 from .models import Cart, CartItem, Collection, Customer, Order, OrderItem, Product, ProductImage, Review
 from .pagination import DefaultPagination
 from .permissions import (CanCancelOrder, IsAdminOrReadAndCreateOnly, IsAdminOrReadOnly,
@@ -44,7 +45,7 @@ class ProtectedDestroyMixin:
             return Response({'error': self.protected_error}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
 
 
-class ProductViewSet(ProtectedDestroyMixin, ModelViewSet):
+class ProductViewSet(CachedCatalogueMixin, ProtectedDestroyMixin, ModelViewSet):
     queryset = Product.objects.prefetch_related('images')
     serializer_class = ProductSerializer
     filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
@@ -56,7 +57,7 @@ class ProductViewSet(ProtectedDestroyMixin, ModelViewSet):
     protected_error = 'Product cannot be deleted because it is associated with an order item.'
 
 
-class CollectionViewSet(ProtectedDestroyMixin, ModelViewSet):
+class CollectionViewSet(CachedCatalogueMixin, ProtectedDestroyMixin, ModelViewSet):
     queryset = Collection.objects.annotate(products_count=Count('products')).order_by('title')
     serializer_class = CollectionSerializer
     permission_classes = [IsAdminOrReadOnly]
@@ -121,10 +122,11 @@ def orders_with_items():
     ).order_by('-placed_at', '-id')
 
 
-class CustomerViewSet(ModelViewSet):
+class CustomerViewSet(ProtectedDestroyMixin, ModelViewSet):
     queryset = Customer.objects.order_by('id')
     serializer_class = CustomerSerializer
     permission_classes = [IsAdminUser]
+    protected_error = 'Customer cannot be deleted because they have one or more orders.'
 
     @action(detail=True, permission_classes=[ViewCustomerHistoryPermission])
     def history(self, request, pk):

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -58,7 +59,12 @@ def cache_config(redis_url):
             'BACKEND': 'django_redis.cache.RedisCache',
             'LOCATION': redis_url,
             'TIMEOUT': 10 * 60,
-            'OPTIONS': {'CLIENT_CLASS': 'django_redis.client.DefaultClient'},
+            'OPTIONS': {
+                'CLIENT_CLASS': 'django_redis.client.DefaultClient',
+                # A Redis outage must cost milliseconds, not requests: fail fast and fall back to the database.
+                'SOCKET_CONNECT_TIMEOUT': 0.5,
+                'SOCKET_TIMEOUT': 0.5,
+            },
         }
     return {
         'BACKEND': 'django.core.cache.backends.locmem.LocMemCache',
@@ -77,6 +83,7 @@ INSTALLED_APPS = [
     'django.contrib.sessions',
     'django.contrib.messages',
     'django.contrib.staticfiles',
+    'corsheaders',
     'rest_framework',
     'django_filters',
     'djoser',
@@ -88,6 +95,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    'corsheaders.middleware.CorsMiddleware',
     'django.middleware.security.SecurityMiddleware',
     'django.contrib.sessions.middleware.SessionMiddleware',
     'django.middleware.common.CommonMiddleware',
@@ -121,6 +129,40 @@ DATABASES = {'default': database_config(DATABASE_URL)}
 
 REDIS_URL = env('REDIS_URL')
 CACHES = {'default': cache_config(REDIS_URL)}
+# A cache outage degrades to "no cache" (logged), never to errors.
+DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+# Celery: Redis is the broker (and result store) when configured; otherwise tasks run in-process.
+CELERY_BROKER_URL = REDIS_URL or 'memory://'
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Enqueueing gives up quickly when the broker is down; callers log it and carry on.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {'max_retries': 1, 'interval_start': 0, 'interval_step': 0.2, 'interval_max': 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {'socket_connect_timeout': 1, 'socket_timeout': 5}
+CELERY_BEAT_SCHEDULE = {
+    'purge-stale-carts': {
+        'task': 'store.tasks.purge_stale_carts',
+        'schedule': crontab(hour=3, minute=30),
+    },
+}
+STALE_CART_DAYS = 90
+
+CORS_ALLOWED_ORIGINS = env_list('CORS_ALLOWED_ORIGINS')
+
+# E-mail: SMTP (Django's default backend) configured from the environment.
+EMAIL_HOST = env('EMAIL_HOST', 'localhost')
+EMAIL_PORT = int(env('EMAIL_PORT', '25'))
+EMAIL_HOST_USER = env('EMAIL_HOST_USER', '')
+EMAIL_HOST_PASSWORD = env('EMAIL_HOST_PASSWORD', '')
+EMAIL_USE_TLS = env_bool('EMAIL_USE_TLS')
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env('DEFAULT_FROM_EMAIL', 'Storefront <noreply@storefront.local>')
+ADMINS = [('Storefront admin', address) for address in env_list('ADMIN_EMAILS')]
+# Used in e-mailed links (password reset, activation) when there is no request to read them from.
+DOMAIN = env('DOMAIN', 'localhost:8000')
+SITE_NAME = env('SITE_NAME', 'Storefront')
 
 AUTH_USER_MODEL = 'core.User'
 
@@ -167,13 +209,18 @@ SIMPLE_JWT = {
 }
 
 DJOSER = {
+    # JWT only: no authtoken table to clean up on logout or account deletion.
+    'TOKEN_MODEL': None,
     'SERIALIZERS': {
         'user_create': 'core.serializers.UserCreateSerializer',
         'user': 'core.serializers.UserSerializer',
         'current_user': 'core.serializers.UserSerializer',
     },
-    # The SPA's page that completes a password reset with the e-mailed uid and token.
+    # The SPA's pages that complete a password reset / an account activation with the e-mailed uid and token.
     'PASSWORD_RESET_CONFIRM_URL': 'password-reset/{uid}/{token}',
+    'ACTIVATION_URL': 'activate/{uid}/{token}',
+    # Verify the e-mail address (activation link) before the first login.
+    'SEND_ACTIVATION_EMAIL': env_bool('SEND_ACTIVATION_EMAIL'),
 }
 
 LOGGING = {
