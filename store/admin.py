@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from . import models
+from .caching import invalidate_catalogue
 
 
 def changelist_link(model_name, filter_field, obj_id, text):
@@ -62,6 +63,7 @@ class ProductAdmin(admin.ModelAdmin):
     @admin.action(description='Clear inventory')
     def clear_inventory(self, request, queryset):
         updated_count = queryset.update(inventory=0)
+        invalidate_catalogue()
         self.message_user(request, f'{updated_count} products were successfully updated.', messages.SUCCESS)
 
     class Media:

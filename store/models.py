@@ -130,6 +130,10 @@ class Order(models.Model):
     def is_cancelled(self):
         return self.cancelled_at is not None
 
+    @property
+    def total_price(self):
+        return sum((item.total_price for item in self.items.all()), Decimal(0))
+
     class Meta:
         permissions = [
             ('cancel_order', 'Can cancel order'),
@@ -145,6 +149,10 @@ class OrderItem(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name='orderitems')
     quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_LINE_QUANTITY)])
     unit_price = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(1)])
+
+    @property
+    def total_price(self):
+        return self.quantity * self.unit_price
 
     class Meta:
         constraints = [
@@ -164,13 +172,15 @@ class Address(models.Model):
 class Cart(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid4)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Last time an item was added; carts untouched for STALE_CART_DAYS are purged.
+    updated_at = models.DateTimeField(auto_now=True)
 
     @property
     def total_price(self):
         return sum((item.total_price for item in self.items.all()), Decimal(0))
 
     class Meta:
-        indexes = [models.Index(fields=['created_at'], name='store_cart_created_idx')]
+        indexes = [models.Index(fields=['updated_at'], name='store_cart_updated_idx')]
 
 
 class CartItem(models.Model):
@@ -199,3 +209,12 @@ class Review(models.Model):
 class ProductImage(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name='images')
     image = models.ImageField(upload_to='store/images', validators=[validate_file_size])
+
+
+class CatalogueVersion(models.Model):
+    """One row whose number changes on every catalogue write: the key space of the cached catalogue.
+
+    It lives in the database, not the cache, so every process (and every cache backend, local memory
+    included) agrees at once that older cached pages are obsolete.
+    """
+    value = models.BigIntegerField(default=0)

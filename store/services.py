@@ -7,8 +7,10 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from .caching import invalidate_catalogue
 from .models import MAX_LINE_QUANTITY, Cart, CartItem, Order, OrderItem, Product
 from .signals import order_created
+from .tasks import queue_order_confirmation
 
 
 class OutOfStock(Exception):
@@ -103,8 +105,10 @@ def place_order(*, customer, cart_id, idempotency_key=None):
     for pk, product in products.items():
         product.inventory -= quantities[pk]
     Product.objects.bulk_update(products.values(), ['inventory'])
+    invalidate_catalogue()
     Cart.objects.filter(pk=cart_id).delete()
     transaction.on_commit(lambda: order_created.send_robust(sender=Order, order=order))
+    transaction.on_commit(lambda: queue_order_confirmation(order.pk))
     return order, True
 
 
@@ -115,6 +119,7 @@ def restock(order):
     for pk, product in products.items():
         product.inventory += quantities[pk]
     Product.objects.bulk_update(products.values(), ['inventory'])
+    invalidate_catalogue()
 
 
 @transaction.atomic

@@ -3,7 +3,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from store.models import Customer, ProductImage
+from store.caching import invalidate_catalogue
+from store.models import Collection, Customer, Product, ProductImage
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
@@ -31,3 +32,11 @@ def delete_replaced_image_file(sender, instance, raw=False, **kwargs):
     previous = ProductImage.objects.filter(pk=instance.pk).only('image').first()
     if previous is not None and previous.image and previous.image.name != instance.image.name:
         delete_file_after_commit(previous.image)
+
+
+@receiver([post_save, post_delete], sender=Product)
+@receiver([post_save, post_delete], sender=Collection)
+@receiver([post_save, post_delete], sender=ProductImage)
+def catalogue_changed(sender, raw=False, **kwargs):
+    if not raw:
+        invalidate_catalogue()

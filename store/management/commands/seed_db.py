@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from store.caching import invalidate_catalogue
 from store.models import Collection, Customer, Order, OrderItem, Product
 
 SEED = 20240611
@@ -271,6 +272,8 @@ class Command(BaseCommand):
             self.seed_customers_and_orders(customers, product_ids)
             if apps.is_installed('tags'):
                 self.seed_tags(tagging, product_ids)
+            # Bulk inserts send no signals: cached catalogue pages must go explicitly.
+            invalidate_catalogue()
 
         parts = [f'{count} {name if count != 1 else name[:-1]}' for name, count in self.created.items() if count]
         if parts:

@@ -1,0 +1,58 @@
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.core import mail
+from django.db.models import Prefetch
+from django.utils import timezone
+from templated_mail.mail import BaseEmailMessage
+
+from .models import Cart, Customer, Order, OrderItem
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def send_order_confirmation(order_id):
+    """E-mail the customer a summary of their order (HTML and plain text)."""
+    order = (Order.objects.select_related('customer__user')
+             .prefetch_related(Prefetch('items', queryset=OrderItem.objects.select_related('product').order_by('id')))
+             .get(pk=order_id))
+    user = order.customer.user
+    if not user.email:
+        logger.warning('Order %s: customer %s has no e-mail address; no confirmation sent.', order.pk, user.pk)
+        return
+    BaseEmailMessage(
+        template_name='store/emails/order_confirmation.html',
+        context={'order': order, 'items': order.items.all(), 'user': user},
+    ).send([user.email])
+
+
+def queue_order_confirmation(order_id):
+    """Queue the confirmation e-mail; if the broker is down the order still stands, and we log it."""
+    try:
+        send_order_confirmation.delay(order_id)
+    except Exception:
+        logger.exception('Could not queue the confirmation e-mail of order %s.', order_id)
+
+
+@shared_task
+def notify_customers(message):
+    """E-mail `message` to every customer with an address, over one SMTP connection."""
+    recipients = Customer.objects.exclude(user__email='').values_list('user__email', flat=True)
+    messages = [mail.EmailMessage(f'News from {settings.SITE_NAME}', message, to=[address]) for address in recipients]
+    with mail.get_connection() as connection:
+        sent = connection.send_messages(messages)
+    logger.info('notify_customers sent %s e-mails.', sent)
+    return sent
+
+
+@shared_task
+def purge_stale_carts(days=None):
+    """Delete anonymous carts (and their items) nobody has touched for `days` (STALE_CART_DAYS)."""
+    cutoff = timezone.now() - timedelta(days=days or settings.STALE_CART_DAYS)
+    _, deleted_per_model = Cart.objects.filter(updated_at__lt=cutoff).delete()
+    purged = deleted_per_model.get(Cart._meta.label, 0)
+    logger.info('purge_stale_carts deleted %s carts untouched since %s.', purged, cutoff)
+    return purged
