@@ -1,5 +1,11 @@
+import logging
+
+from django.core.cache import cache
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views import defaults
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from djoser import views as djoser_views
 from rest_framework.exceptions import server_error as api_server_error
 from rest_framework_simplejwt import views as jwt_views
@@ -9,6 +15,9 @@ from store.views import ProtectedDestroyMixin
 from .throttles import LoginRateThrottle, RegistrationRateThrottle
 
 API_PATH_PREFIXES = ('/store/', '/auth/')
+HEALTH_CHECK_KEY = 'healthz:probe'
+
+logger = logging.getLogger(__name__)
 
 
 def page_not_found(request, exception):
@@ -45,3 +54,32 @@ class UserViewSet(ProtectedDestroyMixin, djoser_views.UserViewSet):
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
     """Log in (username + password → access and refresh tokens), throttled."""
     throttle_classes = [LoginRateThrottle]
+
+
+def database_is_up():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT 1')
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        logger.exception('Health check: the database is unreachable.')
+        return False
+
+
+def cache_is_up():
+    # Cache errors are swallowed (logged) by design, so a round trip that loses the value means "down".
+    cache.set(HEALTH_CHECK_KEY, 'ok', 10)
+    return cache.get(HEALTH_CHECK_KEY) == 'ok'
+
+
+@never_cache
+@require_safe
+def health(request):
+    """For load balancers: 200 while the database answers (the cache is reported, not required), else 503."""
+    database, cache_up = database_is_up(), cache_is_up()
+    body = {
+        'status': 'ok' if database and cache_up else ('degraded' if database else 'unavailable'),
+        'database': 'ok' if database else 'unavailable',
+        'cache': 'ok' if cache_up else 'unavailable',
+    }
+    return JsonResponse(body, status=200 if database else 503)

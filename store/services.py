@@ -4,6 +4,7 @@ Product rows are always locked in primary-key order, so concurrent operations ne
 Errors are domain exceptions; the API layer turns them into 4xx responses.
 """
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -57,8 +58,10 @@ def lock_products(product_ids):
 @transaction.atomic
 def add_to_cart(*, cart_id, product_id, quantity):
     """Add `quantity` units of a product to a cart, merging with the product's existing line."""
-    # Locking the cart serialises concurrent adds to it, so two requests cannot both create the line.
-    get_object_or_404(Cart.objects.select_for_update(), pk=cart_id)
+    # Touching the cart keeps it from the stale-cart purge and locks its row, which serialises
+    # concurrent adds to it, so two requests cannot both create the line.
+    if not Cart.objects.filter(pk=cart_id).update(updated_at=timezone.now()):
+        raise Http404('No Cart matches the given query.')
     product = get_object_or_404(Product, pk=product_id)
     item = CartItem.objects.filter(cart_id=cart_id, product=product).first()
     if item is None:

@@ -3,11 +3,14 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from core.views import health
+
 admin.site.site_header = 'Storefront Admin'
 admin.site.index_title = 'Admin Dashboard'
 
 urlpatterns = [
     path('admin/', admin.site.urls),
+    path('healthz/', health, name='health'),
     path('store/', include('store.urls')),
     path('auth/', include('core.urls')),
 ]
