@@ -3,13 +3,15 @@
 Product rows are always locked in primary-key order, so concurrent operations never deadlock.
 Errors are domain exceptions; the API layer turns them into 4xx responses.
 """
+from uuid import UUID
+
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .caching import invalidate_catalogue
-from .models import MAX_LINE_QUANTITY, Cart, CartItem, Order, OrderItem, Product
+from .models import MAX_LINE_QUANTITY, Cart, CartItem, Customer, Order, OrderItem, Product
 from .signals import order_created
 from .tasks import queue_order_confirmation
 
@@ -80,6 +82,12 @@ def place_order(*, customer, cart_id, idempotency_key=None):
     Returns (order, created). A retry with an Idempotency-Key this customer already used for the same
     cart returns the original order and writes nothing.
     """
+    cart_id = UUID(str(cart_id))
+    if idempotency_key:
+        # One keyed order at a time per customer: a concurrent request with the same key waits here,
+        # then finds the first order (same cart: replay; other cart: refused) instead of a duplicate.
+        # Locks are always taken customer, cart, products: no deadlocks.
+        Customer.objects.select_for_update().filter(pk=customer.pk).exists()
     # The cart's row lock makes a concurrent order of the same cart wait, then find the cart gone.
     cart_exists = Cart.objects.select_for_update().filter(pk=cart_id).exists()
     if idempotency_key:
