@@ -6,6 +6,7 @@ what the catalogue shows bumps the version once it commits; from then on every r
 old entries, which simply expire. A reader that raced a write can only have filed its page under the
 old version, which nobody asks for any more.
 """
+import hashlib
 import time
 
 from django.core.cache import cache
@@ -49,7 +50,8 @@ class CachedCatalogueMixin:
     def cached(self, request, render, *args, **kwargs):
         if request.accepted_renderer.format != 'json':
             return render(request, *args, **kwargs)
-        key = f'store:catalogue:{catalogue_version()}:{request.build_absolute_uri()}'
+        url_digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+        key = f'store:catalogue:{catalogue_version()}:{url_digest}'
         hit = cache.get(key)
         if hit is not None:
             content, content_type = hit

@@ -2,14 +2,13 @@ from django.db.models import Count, Prefetch, ProtectedError
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.filters import SearchFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.mixins import CreateModelMixin, DestroyModelMixin, RetrieveModelMixin
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
-from .filters import ProductFilter, StableOrderingFilter
+from .filters import BoundedSearchFilter, ProductFilter, StableOrderingFilter
 from . import services
 from .caching import CachedCatalogueMixin
 from .models import Cart, CartItem, Collection, Customer, Order, OrderItem, Product, ProductImage, Review
@@ -46,9 +45,9 @@ class ProtectedDestroyMixin:
 
 
 class ProductViewSet(CachedCatalogueMixin, ProtectedDestroyMixin, ModelViewSet):
-    queryset = Product.objects.prefetch_related('images')
+    queryset = Product.objects.prefetch_related(Prefetch('images', queryset=ProductImage.objects.order_by('id')))
     serializer_class = ProductSerializer
-    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
+    filter_backends = [DjangoFilterBackend, BoundedSearchFilter, StableOrderingFilter]
     filterset_class = ProductFilter
     pagination_class = DefaultPagination
     permission_classes = [IsAdminOrReadOnly]
