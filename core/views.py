@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django.views.generic import TemplateView
 from djoser import views as djoser_views
 from rest_framework.exceptions import server_error as api_server_error
 from rest_framework_simplejwt import views as jwt_views
@@ -18,6 +19,10 @@ API_PATH_PREFIXES = ('/store/', '/auth/')
 HEALTH_CHECK_KEY = 'healthz:probe'
 
 logger = logging.getLogger(__name__)
+
+
+class HomeView(TemplateView):
+    template_name = 'core/index.html'
 
 
 def page_not_found(request, exception):

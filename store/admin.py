@@ -44,13 +44,24 @@ class ProductAdmin(admin.ModelAdmin):
     prepopulated_fields = {'slug': ['title']}
     actions = ['clear_inventory']
     inlines = [ProductImageInline]
-    list_display = ['title', 'unit_price', 'inventory_status', 'collection_title']
+    list_display = ['thumbnail', 'title', 'unit_price', 'inventory_status', 'collection_title']
+    list_display_links = ['title']
     list_editable = ['unit_price']
     list_filter = ['collection', 'last_update', InventoryFilter]
     list_per_page = 10
     list_select_related = ['collection']
     ordering = ['title']
     search_fields = ['title']
+
+    @admin.display(description='Image')
+    def thumbnail(self, product):
+        image = next(iter(product.images.all()), None)
+        if image is None:
+            return ''
+        return format_html('<img src="{}" class="thumbnail" alt="" />', image.image.url)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related('images')
 
     @admin.display(ordering='collection__title')
     def collection_title(self, product):

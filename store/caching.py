@@ -58,6 +58,10 @@ class CachedCatalogueMixin:
             return HttpResponse(content, content_type=content_type)
         response = render(request, *args, **kwargs)
         if response.status_code == 200:
-            response.add_post_render_callback(
-                lambda rendered: cache.set(key, (rendered.content, rendered['Content-Type']), CACHE_TIMEOUT))
+            def store(rendered):
+                cache.set(key, (rendered.content, rendered['Content-Type']), CACHE_TIMEOUT)
+                # A callback's return value would replace the response (django-redis returns True).
+                return None
+
+            response.add_post_render_callback(store)
         return response

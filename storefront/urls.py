@@ -1,27 +1,32 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
-from core.views import health
+from core.views import HomeView, health
 
 admin.site.site_header = 'Storefront Admin'
 admin.site.index_title = 'Admin Dashboard'
 
 urlpatterns = [
+    path('', HomeView.as_view(), name='home'),
     path('admin/', admin.site.urls),
     path('healthz/', health, name='health'),
     path('store/', include('store.urls')),
     path('auth/', include('core.urls')),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.DEBUG or settings.SERVE_MEDIA:
+    urlpatterns += [re_path(rf'^{settings.MEDIA_URL.lstrip("/")}(?P<path>.*)$', serve,
+                            {'document_root': settings.MEDIA_ROOT})]
 
 if 'debug_toolbar' in settings.INSTALLED_APPS:
     from debug_toolbar.toolbar import debug_toolbar_urls
 
     urlpatterns += debug_toolbar_urls()
+
+if 'silk' in settings.INSTALLED_APPS:
+    urlpatterns += [path('silk/', include('silk.urls', namespace='silk'))]
 
 handler404 = 'core.views.page_not_found'
 handler500 = 'core.views.server_error'

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     'corsheaders.middleware.CorsMiddleware',
     'django.middleware.security.SecurityMiddleware',
+    'whitenoise.middleware.WhiteNoiseMiddleware',
     'django.contrib.sessions.middleware.SessionMiddleware',
     'django.middleware.common.CommonMiddleware',
     'django.middleware.csrf.CsrfViewMiddleware',
@@ -182,6 +183,13 @@ STATIC_URL = '/static/'
 STATIC_ROOT = BASE_DIR / 'static'
 MEDIA_URL = '/media/'
 MEDIA_ROOT = Path(env('MEDIA_ROOT', BASE_DIR / 'media'))
+# Uploaded images are best served by the web server in front (nginx); a small deployment without one
+# can let Django serve them.
+SERVE_MEDIA = env_bool('SERVE_MEDIA')
+STORAGES = {
+    'default': {'BACKEND': 'django.core.files.storage.FileSystemStorage'},
+    'staticfiles': {'BACKEND': 'django.contrib.staticfiles.storage.StaticFilesStorage'},
+}
 
 DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'
 
@@ -223,14 +231,24 @@ DJOSER = {
     'SEND_ACTIVATION_EMAIL': env_bool('SEND_ACTIVATION_EMAIL'),
 }
 
-LOGGING = {
-    'version': 1,
-    'disable_existing_loggers': False,
-    'formatters': {
-        'verbose': {'format': '{asctime} ({levelname}) - {name} - {message}', 'style': '{'},
-    },
-    'handlers': {
-        'console': {'class': 'logging.StreamHandler', 'formatter': 'verbose'},
-    },
-    'root': {'handlers': ['console'], 'level': env('DJANGO_LOG_LEVEL', 'INFO')},
-}
+def logging_config(level, log_file=None):
+    """Console logging, plus a rotating file (as the course's general.log) when `log_file` is given."""
+    handlers = {'console': {'class': 'logging.StreamHandler', 'formatter': 'verbose'}}
+    if log_file:
+        handlers['file'] = {
+            'class': 'logging.handlers.RotatingFileHandler', 'filename': str(log_file),
+            'maxBytes': 10 * 1024 * 1024, 'backupCount': 5, 'formatter': 'verbose',
+        }
+    return {
+        'version': 1,
+        'disable_existing_loggers': False,
+        'formatters': {
+            'verbose': {'format': '{asctime} ({levelname}) - {name} - {message}', 'style': '{'},
+        },
+        'handlers': handlers,
+        'root': {'handlers': list(handlers), 'level': level},
+    }
+
+
+LOG_LEVEL = env('DJANGO_LOG_LEVEL', 'INFO').upper()
+LOGGING = logging_config(LOG_LEVEL, env('LOG_FILE'))

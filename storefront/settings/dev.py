@@ -1,4 +1,4 @@
-"""Local development: DEBUG on, the debug toolbar, and a `.env` file read into the environment."""
+"""Local development: DEBUG on, the debug toolbar and Silk, and a `.env` file read into the environment."""
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -13,8 +13,8 @@ DEBUG = True
 SECRET_KEY = env('SECRET_KEY', 'django-insecure-dev-only-key-never-used-in-production')
 ALLOWED_HOSTS = env_list('ALLOWED_HOSTS', ['localhost', '127.0.0.1', '[::1]'])
 
-INSTALLED_APPS = [*INSTALLED_APPS, 'debug_toolbar']
-MIDDLEWARE = ['debug_toolbar.middleware.DebugToolbarMiddleware', *MIDDLEWARE]
+INSTALLED_APPS = [*INSTALLED_APPS, 'debug_toolbar', 'silk']
+MIDDLEWARE = ['debug_toolbar.middleware.DebugToolbarMiddleware', *MIDDLEWARE, 'silk.middleware.SilkyMiddleware']
 INTERNAL_IPS = ['127.0.0.1']
 
 EMAIL_BACKEND = env('EMAIL_BACKEND', 'django.core.mail.backends.console.EmailBackend')

@@ -22,3 +22,7 @@ if REDIS_URL:
     # cannot disturb another's.
     worker_number = int(env('PYTEST_XDIST_WORKER', 'gw0').removeprefix('gw'))
     CACHES = {'default': cache_config(urlunsplit(urlsplit(REDIS_URL)._replace(path=f'/{1 + worker_number}')))}
+
+# Serve static files from the apps (no collectstatic before tests), as in development.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
