@@ -50,7 +50,7 @@ class CachedCatalogueMixin:
     def cached(self, request, render, *args, **kwargs):
         if request.accepted_renderer.format != 'json':
             return render(request, *args, **kwargs)
-        url_digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+        url_digest = hashlib.sha256(f'{request.accepted_media_type} {request.build_absolute_uri()}'.encode()).hexdigest()
         key = f'store:catalogue:{catalogue_version()}:{url_digest}'
         hit = cache.get(key)
         if hit is not None:

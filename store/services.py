@@ -57,12 +57,17 @@ def lock_products(product_ids):
             for product in Product.objects.select_for_update().filter(pk__in=product_ids).order_by('pk')}
 
 
+def touch_cart(cart_id):
+    """Mark the cart as in use (the stale-cart purge spares it); False if there is no such cart."""
+    return bool(Cart.objects.filter(pk=cart_id).update(updated_at=timezone.now()))
+
+
 @transaction.atomic
 def add_to_cart(*, cart_id, product_id, quantity):
     """Add `quantity` units of a product to a cart, merging with the product's existing line."""
-    # Touching the cart keeps it from the stale-cart purge and locks its row, which serialises
-    # concurrent adds to it, so two requests cannot both create the line.
-    if not Cart.objects.filter(pk=cart_id).update(updated_at=timezone.now()):
+    # Touching the cart also locks its row, which serialises concurrent adds to it, so two requests
+    # cannot both create the line.
+    if not touch_cart(cart_id):
         raise Http404('No Cart matches the given query.')
     product = get_object_or_404(Product, pk=product_id)
     item = CartItem.objects.filter(cart_id=cart_id, product=product).first()

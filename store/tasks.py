@@ -51,7 +51,7 @@ def notify_customers(message):
 @shared_task
 def purge_stale_carts(days=None):
     """Delete anonymous carts (and their items) nobody has touched for `days` (STALE_CART_DAYS)."""
-    cutoff = timezone.now() - timedelta(days=days or settings.STALE_CART_DAYS)
+    cutoff = timezone.now() - timedelta(days=settings.STALE_CART_DAYS if days is None else days)
     _, deleted_per_model = Cart.objects.filter(updated_at__lt=cutoff).delete()
     purged = deleted_per_model.get(Cart._meta.label, 0)
     logger.info('purge_stale_carts deleted %s carts untouched since %s.', purged, cutoff)

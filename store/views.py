@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.db.models import Count, Prefetch, ProtectedError
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, status
@@ -112,6 +113,16 @@ class CartItemViewSet(NestedViewSetMixin, ModelViewSet):
 
     def get_queryset(self):
         return CartItem.objects.filter(cart_id=self.parent.pk).select_related('product').order_by('id')
+
+    @transaction.atomic
+    def perform_update(self, serializer):
+        services.touch_cart(self.parent.pk)
+        serializer.save()
+
+    @transaction.atomic
+    def perform_destroy(self, instance):
+        services.touch_cart(self.parent.pk)
+        instance.delete()
 
 
 def orders_with_items():

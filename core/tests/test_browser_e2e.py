@@ -1,0 +1,136 @@
+"""End to end in a real browser (headless Chromium driven by Playwright) against a live server.
+
+Needs Debian's `chromium` package; without it these tests skip (the README's test command still
+passes) and `.ci/run` installs it and runs them. Screenshots of each step go to
+$BROWSER_SCREENSHOTS_DIR (the CI log dir in .ci/run), else to the test's temporary directory.
+"""
+import os
+import re
+import shutil
+import threading
+from decimal import Decimal
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from store.models import Collection, Order, Product, ProductImage
+
+CHROMIUM = os.environ.get('CHROMIUM_PATH') or shutil.which('chromium')
+CLIENT_DIR = Path(__file__).parent / 'browser_client'
+# The flags this sandbox needs: no sandbox as root, and no background calls to the closed network.
+CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+                 '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium); .ci/run installs it and runs these")
+
+
+@pytest.fixture
+def screenshots(tmp_path):
+    directory = Path(os.environ.get('BROWSER_SCREENSHOTS_DIR') or tmp_path)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+@pytest.fixture
+def page(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
+    monkeypatch.setenv('DJANGO_ALLOW_ASYNC_UNSAFE', 'true')
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={'width': 1280, 'height': 900})
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+
+
+@pytest.fixture
+def client_origin():
+    """The course's client app stands in: a static page served from another origin."""
+    server = ThreadingHTTPServer(('127.0.0.1', 0), partial(SimpleHTTPRequestHandler, directory=str(CLIENT_DIR)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f'http://127.0.0.1:{server.server_port}'
+    server.shutdown()
+    server.server_close()
+
+
+def test_staff_create_a_product_with_an_image_and_see_its_thumbnail(
+        live_server, page, screenshots, tmp_path, django_user_model):
+    django_user_model.objects.create_user(
+        username='staff', email='staff@example.com', password='Staff-pass-42', is_staff=True, is_superuser=True)
+    Collection.objects.create(title='Garden')
+    image_path = tmp_path / 'lamp.png'
+    Image.new('RGB', (64, 64), (30, 200, 170)).save(image_path)
+
+    page.goto(f'{live_server.url}/admin/login/?next=/admin/')
+    page.fill('#id_username', 'staff')
+    page.fill('#id_password', 'Staff-pass-42')
+    page.click('input[type=submit]')
+    page.wait_for_selector('#site-name')
+    assert 'Admin Dashboard' in page.title()
+    page.screenshot(path=screenshots / 'admin-1-dashboard.png', full_page=True)
+
+    page.goto(f'{live_server.url}/admin/store/product/add/')
+    page.locator('#id_title').press_sequentially('Browser Garden Lamp')  # typed, so the slug fills itself
+    assert page.input_value('#id_slug') == 'browser-garden-lamp'
+    page.fill('#id_unit_price', '25.50')
+    page.fill('#id_inventory', '7')
+    page.click('#id_collection + .select2 .select2-selection')
+    page.fill('.select2-search__field', 'Gard')
+    page.click('.select2-results__option >> text=Garden')
+    page.click('#images-group .add-row a')
+    page.set_input_files('input[name="images-0-image"]', str(image_path))
+    page.screenshot(path=screenshots / 'admin-2-add-product.png', full_page=True)
+    page.click('input[name="_save"]')
+
+    page.wait_for_selector('#result_list')
+    thumbnail = page.locator('#result_list img.thumbnail')
+    assert thumbnail.count() == 1
+    assert '/media/store/images/lamp' in thumbnail.get_attribute('src')
+    assert page.evaluate('img => img.naturalWidth', thumbnail.element_handle()) == 64
+    page.screenshot(path=screenshots / 'admin-3-changelist-thumbnail.png', full_page=True)
+
+    product = Product.objects.get(slug='browser-garden-lamp')
+    assert (product.unit_price, product.inventory, product.collection.title) == (Decimal('25.50'), 7, 'Garden')
+    assert ProductImage.objects.filter(product=product).count() == 1
+
+
+def test_a_client_on_another_origin_registers_logs_in_and_orders(
+        live_server, page, screenshots, client_origin, settings):
+    settings.CORS_ALLOWED_ORIGINS = [client_origin]
+    product = Product.objects.create(
+        title='Cross-Origin Mug', slug='cross-origin-mug', unit_price=Decimal('9.99'), inventory=5,
+        collection=Collection.objects.create(title='Kitchen'))
+
+    page.goto(f'{client_origin}/index.html?api={live_server.url}&product={product.id}')
+    page.wait_for_function("document.getElementById('result').textContent !== 'working…'")
+    page.screenshot(path=screenshots / 'client-1-order-placed.png', full_page=True)
+
+    result = page.inner_text('#result')
+    placed = re.fullmatch(r'Order #(\d+) placed: 1 line\(s\)\.', result)
+    assert placed, result
+    assert page.locator('#steps li.ok').count() == 5
+    order = Order.objects.get(pk=int(placed.group(1)))
+    assert order.customer.user.first_name == 'Bea'
+    assert [(item.product_id, item.quantity) for item in order.items.all()] == [(product.id, 2)]
+    product.refresh_from_db()
+    assert product.inventory == 3
+
+
+def test_without_cors_the_other_origin_is_refused(live_server, page, client_origin, settings):
+    settings.CORS_ALLOWED_ORIGINS = []
+    product = Product.objects.create(
+        title='Blocked Mug', slug='blocked-mug', unit_price=Decimal('9.99'), inventory=5,
+        collection=Collection.objects.create(title='Kitchen'))
+
+    page.goto(f'{client_origin}/index.html?api={live_server.url}&product={product.id}')
+    page.wait_for_function("document.getElementById('result').textContent !== 'working…'")
+
+    assert page.inner_text('#result').startswith('Error')
+    assert not Order.objects.exists()
