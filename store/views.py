@@ -33,6 +33,12 @@ class NestedViewSetMixin:
         super().initial(request, *args, **kwargs)
         self.parent = get_object_or_404(self.parent_model.objects.only('pk'), pk=self.kwargs[self.parent_url_kwarg])
 
+    @property
+    def parent_pk(self):
+        # None when no request resolved a parent (e.g. while the OpenAPI schema is generated).
+        parent = getattr(self, 'parent', None)
+        return parent.pk if parent else None
+
 
 class ProtectedDestroyMixin:
     """Destroy, unless protected rows still point at the object: then 405 with `protected_error`."""
@@ -71,10 +77,10 @@ class ReviewViewSet(NestedViewSetMixin, ModelViewSet):
     parent_url_kwarg = 'product_pk'
 
     def get_queryset(self):
-        return Review.objects.filter(product_id=self.parent.pk).order_by('id')
+        return Review.objects.filter(product_id=self.parent_pk).order_by('id')
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), 'product_id': self.parent.pk}
+        return {**super().get_serializer_context(), 'product_id': self.parent_pk}
 
 
 class ProductImageViewSet(NestedViewSetMixin, ModelViewSet):
@@ -84,10 +90,10 @@ class ProductImageViewSet(NestedViewSetMixin, ModelViewSet):
     parent_url_kwarg = 'product_pk'
 
     def get_queryset(self):
-        return ProductImage.objects.filter(product_id=self.parent.pk).order_by('id')
+        return ProductImage.objects.filter(product_id=self.parent_pk).order_by('id')
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), 'product_id': self.parent.pk}
+        return {**super().get_serializer_context(), 'product_id': self.parent_pk}
 
 
 class CartViewSet(CreateModelMixin, RetrieveModelMixin, DestroyModelMixin, GenericViewSet):
@@ -109,19 +115,19 @@ class CartItemViewSet(NestedViewSetMixin, ModelViewSet):
         return CartItemSerializer
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), 'cart_id': self.parent.pk}
+        return {**super().get_serializer_context(), 'cart_id': self.parent_pk}
 
     def get_queryset(self):
-        return CartItem.objects.filter(cart_id=self.parent.pk).select_related('product').order_by('id')
+        return CartItem.objects.filter(cart_id=self.parent_pk).select_related('product').order_by('id')
 
     @transaction.atomic
     def perform_update(self, serializer):
-        services.touch_cart(self.parent.pk)
+        services.touch_cart(self.parent_pk)
         serializer.save()
 
     @transaction.atomic
     def perform_destroy(self, instance):
-        services.touch_cart(self.parent.pk)
+        services.touch_cart(self.parent_pk)
         instance.delete()
 
 

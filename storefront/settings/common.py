@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     'rest_framework',
     'django_filters',
     'djoser',
+    'drf_spectacular',
+    'drf_spectacular_sidecar',
     'core',
     'store',
     'tags',
@@ -208,6 +210,24 @@ REST_FRAMEWORK = {
     },
     # Clients are identified by REMOTE_ADDR unless this many trusted proxies append to X-Forwarded-For.
     'NUM_PROXIES': int(env('NUM_PROXIES', '0')),
+    'DEFAULT_SCHEMA_CLASS': 'core.schema.StorefrontAutoSchema',
+}
+
+SPECTACULAR_SETTINGS = {
+    'TITLE': 'Storefront API',
+    'DESCRIPTION': (
+        'The storefront: a product catalogue with collections, reviews and images; anonymous carts; '
+        'customers and orders. Log in at /auth/jwt/create/ and send `Authorization: JWT <access token>` '
+        '(or `Bearer`).'
+    ),
+    'VERSION': '1.0.0',
+    'SERVE_INCLUDE_SCHEMA': False,
+    # Separate request and response components: read-only fields (ids, computed prices) are not inputs.
+    'COMPONENT_SPLIT_REQUEST': True,
+    # Swagger UI and ReDoc assets are served from this site, not a CDN.
+    'SWAGGER_UI_DIST': 'SIDECAR',
+    'SWAGGER_UI_FAVICON_HREF': 'SIDECAR',
+    'REDOC_DIST': 'SIDECAR',
 }
 
 SIMPLE_JWT = {

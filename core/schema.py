@@ -1,0 +1,68 @@
+"""The OpenAPI schema's view of every operation, completed with the error responses it can give.
+
+drf-spectacular documents the success response; the API also answers with errors that follow from
+how each view is built (validation, authentication, permissions, lookups, protected deletes,
+throttles). Adding them here, from the view's own configuration, keeps the schema honest for every
+endpoint at once instead of annotating each one.
+"""
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework.permissions import AllowAny
+
+ERROR_SCHEMA = {
+    'type': 'object',
+    'description': 'An error: `detail` (or `error`) with a message, or field names mapped to lists of messages.',
+    'additionalProperties': True,
+}
+
+ERROR_DESCRIPTIONS = {
+    '400': 'Invalid input (the body names each problem).',
+    '401': 'Not authenticated, or an invalid or expired token.',
+    '403': 'Authenticated but not allowed.',
+    '404': 'No such object (or not yours).',
+    '405': 'Refused: protected rows still refer to the object.',
+    '429': 'Too many requests; retry later.',
+}
+
+
+class StorefrontAutoSchema(AutoSchema):
+    def get_error_statuses(self):
+        statuses = {'401'}
+        method = self.method.upper()
+        if method in ('POST', 'PUT', 'PATCH') or self.view.filter_backends and self._is_list_view():
+            statuses.add('400')
+        if method == 'GET' and self._is_list_view() and getattr(self.view, 'pagination_class', None):
+            statuses.add('404')  # a page out of range
+        if any(not isinstance(permission, AllowAny) for permission in self.view.get_permissions()):
+            statuses.add('403')
+        if '{' in self.path:
+            statuses.add('404')
+        if method == 'DELETE' and getattr(self.view, 'protected_error', None):
+            statuses.add('405')
+        if self.view.get_throttles():
+            statuses.add('429')
+        return statuses
+
+    def _get_response_bodies(self, direction='response'):
+        responses = super()._get_response_bodies(direction)
+        for status in sorted(self.get_error_statuses()):
+            if status not in responses:
+                responses[status] = self._get_response_for_code(
+                    OpenApiResponse(ERROR_SCHEMA, description=ERROR_DESCRIPTIONS[status]), status, direction=direction)
+        return responses
+
+
+class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
+    """The access token from /auth/jwt/create/. Swagger UI sends it as `Bearer`; `JWT` works as well."""
+    target_class = 'rest_framework_simplejwt.authentication.JWTAuthentication'
+    name = 'jwtAuth'
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        return {
+            'type': 'http',
+            'scheme': 'bearer',
+            'bearerFormat': 'JWT',
+            'description': 'The access token from /auth/jwt/create/, sent as `Bearer <token>` or `JWT <token>`.',
+        }
