@@ -30,7 +30,8 @@ class StorefrontAutoSchema(AutoSchema):
     def get_error_statuses(self):
         statuses = {'401'}
         method = self.method.upper()
-        if method in ('POST', 'PUT', 'PATCH') or self.view.filter_backends and self._is_list_view():
+        if method in ('POST', 'PUT', 'PATCH') or self._get_request_body() or (
+                self.view.filter_backends and self._is_list_view()):
             statuses.add('400')
         if method == 'GET' and self._is_list_view() and getattr(self.view, 'pagination_class', None):
             statuses.add('404')  # a page out of range

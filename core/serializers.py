@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from djoser import serializers as djoser_serializers
 from djoser.serializers import UserCreateSerializer as BaseUserCreateSerializer
 from djoser.serializers import UserSerializer as BaseUserSerializer
 from rest_framework import serializers
@@ -20,3 +21,24 @@ class UserCreateSerializer(BaseUserCreateSerializer):
 class UserSerializer(BaseUserSerializer):
     class Meta(BaseUserSerializer.Meta):
         fields = ['id', 'username', 'email', 'first_name', 'last_name']
+
+
+class ValidatedUidMixin:
+    """djoser decodes the raw `uid` it was sent: pass it the validated string, so a JSON number is a
+    clean 400 ("Invalid user id or user doesn't exist."), not a crash."""
+
+    def validate(self, attrs):
+        self.initial_data = {**self.initial_data, 'uid': attrs['uid'], 'token': attrs['token']}
+        return super().validate(attrs)
+
+
+class ActivationSerializer(ValidatedUidMixin, djoser_serializers.ActivationSerializer):
+    pass
+
+
+class PasswordResetConfirmSerializer(ValidatedUidMixin, djoser_serializers.PasswordResetConfirmSerializer):
+    pass
+
+
+class UsernameResetConfirmSerializer(ValidatedUidMixin, djoser_serializers.UsernameResetConfirmSerializer):
+    pass

@@ -8,7 +8,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 from djoser import views as djoser_views
+from djoser.conf import settings as djoser_settings
+from djoser.serializers import UserDeleteSerializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
 from rest_framework.exceptions import server_error as api_server_error
+from rest_framework.response import Response
 from rest_framework_simplejwt import views as jwt_views
 
 from store.views import ProtectedDestroyMixin
@@ -38,6 +44,25 @@ def server_error(request):
     return defaults.server_error(request)
 
 
+NO_CONTENT = OpenApiResponse(description='Done; no content.')
+# The request body (current_password) of a DELETE is not rendered by OpenAPI tools; its 400 is documented.
+DELETE_ACCOUNT = extend_schema(request=UserDeleteSerializer, responses={
+    204: NO_CONTENT, 400: OpenApiResponse(description='`current_password` missing or wrong.')})
+
+
+@extend_schema_view(
+    destroy=DELETE_ACCOUNT,
+    me=extend_schema(methods=['DELETE'], request=UserDeleteSerializer, responses={
+        204: NO_CONTENT, 400: OpenApiResponse(description='`current_password` missing or wrong.')}),
+    activation=extend_schema(responses={204: NO_CONTENT, 403: OpenApiResponse(description='Already active.')}),
+    resend_activation=extend_schema(responses={204: NO_CONTENT}),
+    set_password=extend_schema(responses={204: NO_CONTENT}),
+    reset_password=extend_schema(responses={204: NO_CONTENT}),
+    reset_password_confirm=extend_schema(responses={204: NO_CONTENT}),
+    set_username=extend_schema(responses={204: NO_CONTENT}),
+    reset_username=extend_schema(responses={204: NO_CONTENT}),
+    reset_username_confirm=extend_schema(responses={204: NO_CONTENT}),
+)
 class UserViewSet(ProtectedDestroyMixin, djoser_views.UserViewSet):
     """djoser's users endpoint: registration throttled, other users invisible to non-staff."""
     protected_error = 'User cannot be deleted because they have placed orders.'
@@ -46,6 +71,19 @@ class UserViewSet(ProtectedDestroyMixin, djoser_views.UserViewSet):
         if self.action == 'create':
             return [RegistrationRateThrottle()]
         return super().get_throttles()
+
+    def get_object(self):
+        # `me` has no id in its URL; DRF's OPTIONS (metadata) asks for the object too.
+        if self.action == 'me':
+            return self.request.user
+        return super().get_object()
+
+    @action(['post'], detail=False)
+    def resend_activation(self, request, *args, **kwargs):
+        # djoser answers an empty 400 when activation is off; say why, in JSON like every other error.
+        if not djoser_settings.SEND_ACTIVATION_EMAIL:
+            return Response({'detail': 'Account activation is not required here.'}, status=status.HTTP_400_BAD_REQUEST)
+        return super().resend_activation(request, *args, **kwargs)
 
     def get_queryset(self):
         # Not only the list: another user's id answers exactly like an id that does not exist.

@@ -1,6 +1,7 @@
 from django.db import transaction
 from django.db.models import Count, Prefetch, ProtectedError
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -144,15 +145,22 @@ class CustomerViewSet(ProtectedDestroyMixin, ModelViewSet):
     permission_classes = [IsAdminUser]
     protected_error = 'Customer cannot be deleted because they have one or more orders.'
 
+    @extend_schema(responses=OrderSerializer(many=True))
     @action(detail=True, permission_classes=[ViewCustomerHistoryPermission])
     def history(self, request, pk):
         customer = get_object_or_404(Customer, pk=pk)
         orders = orders_with_items().filter(customer=customer)
         return Response(OrderSerializer(orders, many=True).data)
 
+    def get_object(self):
+        # `me` has no id in its URL; DRF's OPTIONS (metadata) asks for the object too.
+        if self.action == 'me':
+            return Customer.for_user(self.request.user)
+        return super().get_object()
+
     @action(detail=False, methods=['GET', 'PUT', 'PATCH'], permission_classes=[IsAuthenticated])
     def me(self, request):
-        customer = Customer.for_user(request.user)
+        customer = self.get_object()
         if request.method == 'GET':
             return Response(self.get_serializer(customer).data)
         serializer = self.get_serializer(customer, data=request.data, partial=request.method == 'PATCH')
@@ -185,6 +193,15 @@ class OrderViewSet(ModelViewSet):
             return orders_with_items()
         return orders_with_items().filter(customer__user_id=user.id)
 
+    @extend_schema(
+        request=CreateOrderSerializer,
+        parameters=[OpenApiParameter(
+            'Idempotency-Key', str, OpenApiParameter.HEADER, required=False,
+            description='Retrying with the same key (and cart) returns the original order instead of a second one.')],
+        responses={
+            201: OrderSerializer,
+            422: OpenApiResponse(description='The Idempotency-Key was already used for another cart.'),
+        })
     def create(self, request, *args, **kwargs):
         idempotency_key = request.headers.get('Idempotency-Key', '').strip()
         if len(idempotency_key) > self.MAX_IDEMPOTENCY_KEY_LENGTH:
@@ -202,6 +219,7 @@ class OrderViewSet(ModelViewSet):
     def perform_destroy(self, instance):
         services.delete_order(order=instance)
 
+    @extend_schema(request=None, responses={200: OrderSerializer})
     @action(detail=True, methods=['POST'])
     def cancel(self, request, pk=None):
         try:

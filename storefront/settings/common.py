@@ -154,7 +154,8 @@ STALE_CART_DAYS = 90
 
 CORS_ALLOWED_ORIGINS = env_list('CORS_ALLOWED_ORIGINS')
 
-# E-mail: SMTP (Django's default backend) configured from the environment.
+# E-mail: SMTP configured from the environment (development prints to the console instead).
+EMAIL_BACKEND = env('EMAIL_BACKEND', 'django.core.mail.backends.smtp.EmailBackend')
 EMAIL_HOST = env('EMAIL_HOST', 'localhost')
 EMAIL_PORT = int(env('EMAIL_PORT', '25'))
 EMAIL_HOST_USER = env('EMAIL_HOST_USER', '')
@@ -243,9 +244,13 @@ DJOSER = {
         'user_create': 'core.serializers.UserCreateSerializer',
         'user': 'core.serializers.UserSerializer',
         'current_user': 'core.serializers.UserSerializer',
+        'activation': 'core.serializers.ActivationSerializer',
+        'password_reset_confirm': 'core.serializers.PasswordResetConfirmSerializer',
+        'username_reset_confirm': 'core.serializers.UsernameResetConfirmSerializer',
     },
     # The SPA's pages that complete a password reset / an account activation with the e-mailed uid and token.
     'PASSWORD_RESET_CONFIRM_URL': 'password-reset/{uid}/{token}',
+    'USERNAME_RESET_CONFIRM_URL': 'username-reset/{uid}/{token}',
     'ACTIVATION_URL': 'activate/{uid}/{token}',
     # Verify the e-mail address (activation link) before the first login.
     'SEND_ACTIVATION_EMAIL': env_bool('SEND_ACTIVATION_EMAIL'),
