@@ -24,11 +24,12 @@ class UserSerializer(BaseUserSerializer):
 
 
 class ValidatedUidMixin:
-    """djoser decodes the raw `uid` it was sent: pass it the validated string, so a JSON number is a
-    clean 400 ("Invalid user id or user doesn't exist."), not a crash."""
+    """djoser decodes the raw `uid` it was sent: give it a string, so a JSON number is a clean 400
+    ("Invalid user id or user doesn't exist."), not a crash."""
 
     def validate(self, attrs):
-        self.initial_data = {**self.initial_data, 'uid': attrs['uid'], 'token': attrs['token']}
+        self.initial_data = {**self.initial_data, **{
+            name: str(self.initial_data[name]) for name in ('uid', 'token') if name in self.initial_data}}
         return super().validate(attrs)
 
 

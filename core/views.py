@@ -73,8 +73,8 @@ class UserViewSet(ProtectedDestroyMixin, djoser_views.UserViewSet):
         return super().get_throttles()
 
     def get_object(self):
-        # `me` has no id in its URL; DRF's OPTIONS (metadata) asks for the object too.
-        if self.action == 'me':
+        # The `me` route is the only one without an id that asks for an object (DRF's OPTIONS does too).
+        if not self.detail:
             return self.request.user
         return super().get_object()
 

@@ -153,8 +153,8 @@ class CustomerViewSet(ProtectedDestroyMixin, ModelViewSet):
         return Response(OrderSerializer(orders, many=True).data)
 
     def get_object(self):
-        # `me` has no id in its URL; DRF's OPTIONS (metadata) asks for the object too.
-        if self.action == 'me':
+        # The `me` route is the only one without an id that asks for an object (DRF's OPTIONS does too).
+        if not self.detail:
             return Customer.for_user(self.request.user)
         return super().get_object()
 
