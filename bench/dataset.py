@@ -1,0 +1,97 @@
+"""The benchmark's data set, bulk-inserted into a fresh (migrated, empty) database in one transaction.
+
+N products spread over 10 collections, 3 image rows each (paths only: no files), customers with
+orders, and whatever the measurements need prepared beforehand (a cart with 5 lines, buyers with
+carts). Primary keys are assigned here, so nothing has to be read back after the inserts.
+Call with Django set up (bench/run.py does it).
+"""
+import random
+import uuid
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from store.models import Cart, CartItem, Collection, Customer, Order, OrderItem, Product, ProductImage
+
+COLLECTIONS = 10
+IMAGES_PER_PRODUCT = 3
+BATCH = 5000
+INVENTORY = 1_000_000   # orders and carts in the benchmark never run out of stock
+SEARCH_WORD = 'classic'  # in about one title in eight: the "common word" the search endpoint looks for
+
+ADJECTIVES = ['classic', 'modern', 'compact', 'deluxe', 'rustic', 'smart', 'vintage', 'eco']
+NOUNS = ['lamp', 'chair', 'kettle', 'backpack', 'speaker', 'notebook', 'mug', 'blanket', 'jacket', 'clock',
+         'shelf', 'bottle', 'camera', 'watch', 'scarf', 'pillow']
+WORDS = ['durable', 'lightweight', 'handmade', 'premium', 'affordable', 'elegant', 'sturdy', 'portable',
+         'colourful', 'practical', 'quiet', 'warm', 'soft', 'bright', 'simple', 'robust']
+
+
+def insert(model, objects):
+    model.objects.bulk_create(objects, batch_size=BATCH)
+
+
+def build(products, customers=2000, orders=5000, buyers=0, buyer_carts=0, seed=1):
+    """Insert the data set; returns what the benchmark needs to know about it."""
+    rng = random.Random(seed)
+    User = get_user_model()
+    info = {'products': products, 'collections': COLLECTIONS, 'customers': customers, 'orders': orders}
+    with transaction.atomic():
+        insert(Collection, [Collection(id=i, title=f'Collection {i}') for i in range(1, COLLECTIONS + 1)])
+        insert(Product, (
+            Product(id=i, title=f'{rng.choice(ADJECTIVES).capitalize()} {rng.choice(NOUNS)} {i}', slug=f'product-{i}',
+                    description=' '.join(rng.sample(WORDS, 6)).capitalize() + '.',
+                    unit_price=Decimal(rng.randint(100, 99999)) / 100, inventory=INVENTORY,
+                    collection_id=rng.randint(1, COLLECTIONS))
+            for i in range(1, products + 1)))
+        insert(ProductImage, (
+            ProductImage(id=(i - 1) * IMAGES_PER_PRODUCT + k + 1, product_id=i,
+                         image=f'store/images/bench-{(i - 1) * IMAGES_PER_PRODUCT + k + 1}.png')
+            for i in range(1, products + 1) for k in range(IMAGES_PER_PRODUCT)))
+
+        # Customers (and their users: bulk inserts send no post_save signal), plus the order buyers.
+        total_users = customers + buyers
+        users = []
+        for i in range(1, total_users + 1):
+            name = f'bench{i}' if i <= customers else f'buyer{i - customers}'
+            user = User(id=i, username=name, email=f'{name}@example.com', first_name='Bench', last_name=str(i))
+            user.password = '!bench-unusable'
+            users.append(user)
+        insert(User, users)
+        insert(Customer, (Customer(id=i, user_id=i, phone=f'+1 555-01{i % 100:02d}') for i in range(1, total_users + 1)))
+        insert(Order, (Order(id=i, customer_id=rng.randint(1, customers), payment_status=rng.choice('PCF'))
+                       for i in range(1, orders + 1)))
+        items = []
+        for order_id in range(1, orders + 1):
+            for product_id in rng.sample(range(1, products + 1), rng.randint(1, 3)):
+                items.append(OrderItem(order_id=order_id, product_id=product_id, quantity=rng.randint(1, 3),
+                                       unit_price=Decimal('9.99')))
+        insert(OrderItem, items)
+        info['order_items'] = len(items)
+
+        # The cart the "cart with 5 lines" endpoint reads.
+        cart_id = uuid.UUID(int=rng.getrandbits(128))
+        insert(Cart, [Cart(id=cart_id)])
+        insert(CartItem, [CartItem(cart_id=cart_id, product_id=product_id, quantity=2)
+                          for product_id in rng.sample(range(1, products + 1), 5)])
+        info['cart_5_lines'] = str(cart_id)
+
+        # Carts ready to become orders (3 lines each), for the order-placement measurement.
+        carts = [uuid.UUID(int=rng.getrandbits(128)) for _ in range(buyer_carts)]
+        insert(Cart, (Cart(id=c) for c in carts))
+        insert(CartItem, (CartItem(cart_id=c, product_id=p, quantity=1)
+                          for c in carts for p in rng.sample(range(1, products + 1), 3)))
+        info['buyer_carts'] = [str(c) for c in carts]
+        info['buyer_user_ids'] = list(range(customers + 1, total_users + 1))
+
+    info['deep_page'] = max(1, (products + 9) // 10 // 2)
+    info['detail_id'] = products // 2 or 1
+    return info
+
+
+def new_cart_with_items(products, lines, rng):
+    """A cart with `lines` random products (for in-process query counts of order placement)."""
+    cart = Cart.objects.create()
+    CartItem.objects.bulk_create(CartItem(cart=cart, product_id=p, quantity=1)
+                                 for p in rng.sample(range(1, products + 1), lines))
+    return cart
