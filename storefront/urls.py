@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -13,6 +14,8 @@ urlpatterns = [
     path('', HomeView.as_view(), name='home'),
     path('admin/', admin.site.urls),
     path('healthz/', health, name='health'),
+    # store_custom (products with tags and likes) goes first: for the same URL the first match wins.
+    *([path('store/', include('store_custom.urls'))] if apps.is_installed('store_custom') else []),
     path('store/', include('store.urls')),
     path('auth/', include('core.urls')),
     path('api/schema/', SpectacularAPIView.as_view(), name='schema'),

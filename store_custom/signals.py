@@ -1,0 +1,33 @@
+"""Receivers that keep tags and likes consistent with the store's products."""
+from django.contrib.contenttypes.models import ContentType
+from django.db.models.signals import post_delete, post_save
+
+from likes.models import LikedItem
+from store.caching import invalidate_catalogue
+from store.models import Product
+from tags.models import Tag, TaggedItem
+
+
+def product_tags_changed(sender, instance, raw=False, **kwargs):
+    # `?tag=` pages of the cached catalogue change when a product gains or loses a tag.
+    if not raw and instance.content_type_id == ContentType.objects.get_for_model(Product).id:
+        invalidate_catalogue()
+
+
+def tag_renamed(sender, instance, created, raw=False, **kwargs):
+    # A new label moves the tag's products from one `?tag=` page to another.
+    if not raw and not created:
+        invalidate_catalogue()
+
+
+def forget_deleted_product(sender, instance, **kwargs):
+    # Generic relations do not cascade: drop the deleted product's tags and likes with it.
+    TaggedItem.objects.for_object(instance).delete()
+    LikedItem.objects.for_object(instance).delete()
+
+
+def connect():
+    post_save.connect(product_tags_changed, sender=TaggedItem, dispatch_uid='store_custom.tagged')
+    post_delete.connect(product_tags_changed, sender=TaggedItem, dispatch_uid='store_custom.untagged')
+    post_save.connect(tag_renamed, sender=Tag, dispatch_uid='store_custom.tag_renamed')
+    post_delete.connect(forget_deleted_product, sender=Product, dispatch_uid='store_custom.forget_deleted_product')
