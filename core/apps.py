@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     name = 'core'
 
     def ready(self):
-        from .signals import handlers  # noqa: F401  (connects the receivers)
+        from .signals import handlers  # connects the receivers

@@ -3,7 +3,18 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 
 from . import services
-from .models import CENT, Cart, CartItem, Collection, Customer, Order, OrderItem, Product, ProductImage, Review
+from .models import (
+    CENT,
+    Cart,
+    CartItem,
+    Collection,
+    Customer,
+    Order,
+    OrderItem,
+    Product,
+    ProductImage,
+    Review,
+)
 
 
 class CollectionSerializer(serializers.ModelSerializer):

@@ -11,7 +11,15 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .caching import invalidate_catalogue
-from .models import MAX_LINE_QUANTITY, Cart, CartItem, Customer, Order, OrderItem, Product
+from .models import (
+    MAX_LINE_QUANTITY,
+    Cart,
+    CartItem,
+    Customer,
+    Order,
+    OrderItem,
+    Product,
+)
 from .signals import order_created
 from .tasks import queue_order_confirmation
 

@@ -5,21 +5,50 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
-from rest_framework.mixins import CreateModelMixin, DestroyModelMixin, RetrieveModelMixin
+from rest_framework.mixins import (
+    CreateModelMixin,
+    DestroyModelMixin,
+    RetrieveModelMixin,
+)
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
-from .filters import BoundedSearchFilter, ProductFilter, StableOrderingFilter
 from . import services
 from .caching import CachedCatalogueMixin
-from .models import Cart, CartItem, Collection, Customer, Order, OrderItem, Product, ProductImage, Review
+from .filters import BoundedSearchFilter, ProductFilter, StableOrderingFilter
+from .models import (
+    Cart,
+    CartItem,
+    Collection,
+    Customer,
+    Order,
+    OrderItem,
+    Product,
+    ProductImage,
+    Review,
+)
 from .pagination import DefaultPagination
-from .permissions import (CanCancelOrder, IsAdminOrReadAndCreateOnly, IsAdminOrReadOnly,
-                          ViewCustomerHistoryPermission)
-from .serializers import (AddCartItemSerializer, CartItemSerializer, CartSerializer, CollectionSerializer,
-                          CreateOrderSerializer, CustomerSerializer, OrderSerializer, ProductImageSerializer,
-                          ProductSerializer, ReviewSerializer, UpdateCartItemSerializer, UpdateOrderSerializer)
+from .permissions import (
+    CanCancelOrder,
+    IsAdminOrReadAndCreateOnly,
+    IsAdminOrReadOnly,
+    ViewCustomerHistoryPermission,
+)
+from .serializers import (
+    AddCartItemSerializer,
+    CartItemSerializer,
+    CartSerializer,
+    CollectionSerializer,
+    CreateOrderSerializer,
+    CustomerSerializer,
+    OrderSerializer,
+    ProductImageSerializer,
+    ProductSerializer,
+    ReviewSerializer,
+    UpdateCartItemSerializer,
+    UpdateOrderSerializer,
+)
 
 
 class NestedViewSetMixin:

@@ -17,7 +17,6 @@ from tags.serializers import TagSerializer
 
 from .filters import TagFilterBackend
 
-
 PRODUCT_PK = OpenApiParameter('product_pk', int, OpenApiParameter.PATH, description="The product's id.")
 
 

@@ -1,9 +1,9 @@
 import pytest
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from model_bakery import baker
 
 from likes.models import LikedItem
-from django.contrib.auth.models import Group
 
 
 @pytest.mark.django_db

@@ -15,7 +15,8 @@ from rest_framework import status
 from rest_framework.test import APIClient
 
 from store import services
-from store.models import Cart, CartItem, Collection, Order, OrderItem, Product
+from store.models import Cart, Collection, Order, OrderItem, Product
+from store.tests.factories import inventory, make_cart, make_product
 
 # How long a worker may wait at the barrier or for its locks before the test calls it a hang.
 THREAD_TIMEOUT = 60
@@ -56,22 +57,6 @@ def run_workers(workers):
     errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
     assert errors == [], f'unexpected errors: {errors!r}'
     return outcomes
-
-
-def make_product(**fields):
-    fields = {'unit_price': Decimal('10.00'), 'inventory': 50, **fields}
-    return baker.make(Product, **fields)
-
-
-def make_cart(*lines):
-    cart = baker.make(Cart)
-    for product, quantity in lines:
-        baker.make(CartItem, cart=cart, product=product, quantity=quantity)
-    return cart
-
-
-def inventory(product):
-    return Product.objects.values_list('inventory', flat=True).get(pk=product.pk)
 
 
 def place_with_service(customer, cart_id, idempotency_key=None):

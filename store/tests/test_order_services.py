@@ -14,7 +14,7 @@ from model_bakery import baker
 
 from store import services
 from store.models import Cart, CartItem, Collection, Order, OrderItem, Product
-from store.signals import order_created
+from store.tests.factories import inventory, make_cart, make_product
 
 # SAVEPOINT; lock the cart; read its lines; lock their products; INSERT the order; INSERT its items
 # (one bulk insert); UPDATE the inventories (one bulk update); delete the cart (select it, delete its
@@ -24,23 +24,6 @@ PLACE_ORDER_QUERIES = 11
 UNKNOWN_CART_ID = UUID('2c9b1a64-6f3e-4d4b-9a1e-5b0c7d8e9f10')
 
 
-def make_product(**fields):
-    fields = {'unit_price': Decimal('10.00'), 'inventory': 50, **fields}
-    return baker.make(Product, **fields)
-
-
-def make_cart(*lines):
-    """A saved cart holding the given (product, quantity) lines."""
-    cart = baker.make(Cart)
-    for product, quantity in lines:
-        baker.make(CartItem, cart=cart, product=product, quantity=quantity)
-    return cart
-
-
-def inventory(product):
-    return Product.objects.values_list('inventory', flat=True).get(pk=product.pk)
-
-
 def out_of_stock(available, title):
     return f'Only {available} units of "{title}" are available.'
 
@@ -48,29 +31,6 @@ def out_of_stock(available, title):
 @pytest.fixture
 def customer(make_customer):
     return make_customer()
-
-
-@pytest.fixture
-def mug(db):
-    return make_product(title='Coffee Mug', unit_price=Decimal('8.99'), inventory=10)
-
-
-@pytest.fixture
-def tea(db):
-    return make_product(title='Green Tea', unit_price=Decimal('4.50'), inventory=20)
-
-
-@pytest.fixture
-def order_created_calls():
-    """The orders `order_created` was sent for, in order."""
-    calls = []
-
-    def receiver(sender, order, **kwargs):
-        calls.append(order.pk)
-
-    order_created.connect(receiver, weak=False)
-    yield calls
-    order_created.disconnect(receiver)
 
 
 @pytest.mark.django_db

@@ -14,7 +14,7 @@ from rest_framework.fields import DateTimeField
 
 from store import services
 from store.models import Cart, CartItem, Collection, Customer, Order, OrderItem, Product
-from store.signals import order_created
+from store.tests.factories import inventory, make_cart, make_product
 
 # The caller's customer; SAVEPOINT; lock the cart; read its lines; lock their products; INSERT the order;
 # INSERT its items; UPDATE the inventories; delete the cart (3); RELEASE SAVEPOINT; read the order back
@@ -39,19 +39,6 @@ ALREADY_CANCELLED = {'detail': 'This order is already cancelled.'}
 ALREADY_PLACED = {'cart_id': ['An order has already been placed for this cart.']}
 
 
-def make_product(**fields):
-    fields = {'unit_price': Decimal('10.00'), 'inventory': 50, **fields}
-    return baker.make(Product, **fields)
-
-
-def make_cart(*lines):
-    """A saved cart holding the given (product, quantity) lines."""
-    cart = baker.make(Cart)
-    for product, quantity in lines:
-        baker.make(CartItem, cart=cart, product=product, quantity=quantity)
-    return cart
-
-
 def make_order(customer, *lines, **fields):
     """An order written directly (no stock taken), with (product, quantity) items at the product's price."""
     order = baker.make(Order, customer=customer, **fields)
@@ -68,10 +55,6 @@ def place(customer, *lines):
 
 def customer_of(user):
     return Customer.objects.get(user=user)
-
-
-def inventory(product):
-    return Product.objects.values_list('inventory', flat=True).get(pk=product.pk)
 
 
 def timestamp(value):
@@ -100,29 +83,6 @@ def post_order(api_client):
         headers = {} if idempotency_key is None else {'HTTP_IDEMPOTENCY_KEY': idempotency_key}
         return api_client.post(ORDERS_URL, {'cart_id': str(cart_id), **body}, format='json', **headers)
     return do_post
-
-
-@pytest.fixture
-def mug(db):
-    return make_product(title='Coffee Mug', unit_price=Decimal('8.99'), inventory=10)
-
-
-@pytest.fixture
-def tea(db):
-    return make_product(title='Green Tea', unit_price=Decimal('4.50'), inventory=20)
-
-
-@pytest.fixture
-def order_created_calls():
-    """The ids of the orders `order_created` was sent for, in order."""
-    calls = []
-
-    def receiver(sender, order, **kwargs):
-        calls.append(order.pk)
-
-    order_created.connect(receiver, weak=False)
-    yield calls
-    order_created.disconnect(receiver)
 
 
 @pytest.mark.django_db

@@ -10,7 +10,15 @@ from model_bakery import baker
 from PIL import Image
 from rest_framework import status
 
-from store.models import Cart, CartItem, Collection, Order, OrderItem, Product, ProductImage
+from store.models import (
+    Cart,
+    CartItem,
+    Collection,
+    Order,
+    OrderItem,
+    Product,
+    ProductImage,
+)
 
 LIST_URL = '/store/products/'
 

@@ -27,12 +27,20 @@ from django.utils import timezone
 from jwt.utils import base64url_encode
 from model_bakery import baker
 from PIL import Image
-from rest_framework import status
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from store.models import (Cart, CartItem, Collection, Customer, Order, OrderItem, Product, ProductImage,
-                          Review)
+from store.models import (
+    Cart,
+    CartItem,
+    Collection,
+    Customer,
+    Order,
+    OrderItem,
+    Product,
+    ProductImage,
+    Review,
+)
 
 ANONYMOUS, OWNER, OTHER, STAFF = 'anonymous', 'owner', 'other', 'staff'
 ROLES = [ANONYMOUS, OWNER, OTHER, STAFF]

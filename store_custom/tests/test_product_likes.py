@@ -12,7 +12,11 @@ from model_bakery import baker
 from rest_framework import status
 
 from likes.models import LikedItem
-from store_custom.tests.helpers import UNKNOWN_PRODUCT_PKS, make_product, warm_content_types
+from store_custom.tests.helpers import (
+    UNKNOWN_PRODUCT_PKS,
+    make_product,
+    warm_content_types,
+)
 
 # Parent-product lookup + the count and the caller's like (one aggregate), whoever asks.
 LIKES_GET_MAX_QUERIES = 3

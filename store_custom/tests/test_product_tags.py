@@ -3,7 +3,11 @@ import pytest
 from django.contrib.auth.models import Group
 from rest_framework import status
 
-from store_custom.tests.helpers import UNKNOWN_PRODUCT_PKS, make_product, warm_content_types
+from store_custom.tests.helpers import (
+    UNKNOWN_PRODUCT_PKS,
+    make_product,
+    warm_content_types,
+)
 from tags.models import Tag, TaggedItem
 
 # Parent-product lookup + the tags, whatever the number of tags.

@@ -6,8 +6,8 @@ from dotenv import load_dotenv
 # Before the shared settings module is imported (it reads the environment once), so .env values count.
 load_dotenv(Path(__file__).resolve().parent.parent.parent / '.env')
 
-from .common import *  # noqa: E402,F403
-from .common import INSTALLED_APPS, MIDDLEWARE, env, env_list  # noqa: E402
+from .common import *
+from .common import INSTALLED_APPS, MIDDLEWARE, env, env_list
 
 DEBUG = True
 SECRET_KEY = env('SECRET_KEY', 'django-insecure-dev-only-key-never-used-in-production')

@@ -1,6 +1,16 @@
 """Production: DEBUG off, HTTPS everywhere, hashed static files, and no start without the real secrets."""
-from .common import *  # noqa: F403
-from .common import BASE_DIR, LOG_LEVEL, STORAGES, database_config, env, env_bool, env_list, env_required, logging_config
+from .common import *
+from .common import (
+    BASE_DIR,
+    LOG_LEVEL,
+    STORAGES,
+    database_config,
+    env,
+    env_bool,
+    env_list,
+    env_required,
+    logging_config,
+)
 
 DEBUG = False
 SECRET_KEY = env_required('SECRET_KEY')

@@ -6,7 +6,7 @@ MariaDB and Redis.
 import tempfile
 from urllib.parse import urlsplit, urlunsplit
 
-from .common import *  # noqa: F403
+from .common import *
 from .common import REDIS_URL, cache_config, env
 
 DEBUG = False
