@@ -26,7 +26,6 @@ from .models import (
     OrderItem,
     Product,
     ProductImage,
-    Review,
 )
 from .pagination import DefaultPagination
 from .permissions import (
@@ -100,30 +99,26 @@ class CollectionViewSet(CachedCatalogueMixin, ProtectedDestroyMixin, ModelViewSe
     protected_error = 'Collection cannot be deleted because it includes one or more products.'
 
 
-class ReviewViewSet(NestedViewSetMixin, ModelViewSet):
+class ProductChildViewSetMixin(NestedViewSetMixin):
+    """Rows of one product (/products/{product_pk}/...): listed in id order, created for that product."""
+    parent_model = Product
+    parent_url_kwarg = 'product_pk'
+
+    def get_queryset(self):
+        return self.serializer_class.Meta.model.objects.filter(product_id=self.parent_pk).order_by('id')
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), 'product_id': self.parent_pk}
+
+
+class ReviewViewSet(ProductChildViewSetMixin, ModelViewSet):
     serializer_class = ReviewSerializer
     permission_classes = [IsAdminOrReadAndCreateOnly]
-    parent_model = Product
-    parent_url_kwarg = 'product_pk'
-
-    def get_queryset(self):
-        return Review.objects.filter(product_id=self.parent_pk).order_by('id')
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), 'product_id': self.parent_pk}
 
 
-class ProductImageViewSet(NestedViewSetMixin, ModelViewSet):
+class ProductImageViewSet(ProductChildViewSetMixin, ModelViewSet):
     serializer_class = ProductImageSerializer
     permission_classes = [IsAdminOrReadOnly]
-    parent_model = Product
-    parent_url_kwarg = 'product_pk'
-
-    def get_queryset(self):
-        return ProductImage.objects.filter(product_id=self.parent_pk).order_by('id')
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), 'product_id': self.parent_pk}
 
 
 class CartViewSet(CreateModelMixin, RetrieveModelMixin, DestroyModelMixin, GenericViewSet):
