@@ -12,7 +12,16 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from store.models import Cart, CartItem, Collection, Customer, Order, OrderItem, Product, ProductImage
+from store.models import (
+    Cart,
+    CartItem,
+    Collection,
+    Customer,
+    Order,
+    OrderItem,
+    Product,
+    ProductImage,
+)
 
 COLLECTIONS = 10
 IMAGES_PER_PRODUCT = 3
@@ -70,14 +79,14 @@ def build(products, customers=2000, orders=5000, buyers=0, buyer_carts=0, seed=1
         info['order_items'] = len(items)
 
         # The cart the "cart with 5 lines" endpoint reads.
-        cart_id = uuid.UUID(int=rng.getrandbits(128))
+        cart_id = uuid.UUID(int=rng.getrandbits(128), version=4)
         insert(Cart, [Cart(id=cart_id)])
         insert(CartItem, [CartItem(cart_id=cart_id, product_id=product_id, quantity=2)
                           for product_id in rng.sample(range(1, products + 1), 5)])
         info['cart_5_lines'] = str(cart_id)
 
         # Carts ready to become orders (3 lines each), for the order-placement measurement.
-        carts = [uuid.UUID(int=rng.getrandbits(128)) for _ in range(buyer_carts)]
+        carts = [uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(buyer_carts)]
         insert(Cart, (Cart(id=c) for c in carts))
         insert(CartItem, (CartItem(cart_id=c, product_id=p, quantity=1)
                           for c in carts for p in rng.sample(range(1, products + 1), 3)))

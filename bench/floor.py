@@ -45,6 +45,6 @@ if not settings.configured:
     )
     django.setup()
 
-from django.core.wsgi import get_wsgi_application  # noqa: E402  (after the settings exist)
+from django.core.wsgi import get_wsgi_application
 
 application = get_wsgi_application()

@@ -4,6 +4,7 @@
     pipenv run python bench/run.py --products 1000 100000   # both scales + the 100k-vs-1k comparison
     pipenv run python bench/run.py --products 1000 --quick  # the CI smoke: a few seconds per endpoint
     pipenv run python bench/run.py --products 1000 --database-url mysql://user:pw@127.0.0.1:3306/bench --reset
+    pipenv run python bench/run.py --products 1000 --versus /tmp/before --app-dir /tmp/after  # A/B of two checkouts
 
 For each scale it
   1. builds a fresh database (SQLite file in a temp dir by default) with bulk inserts: N products over
@@ -19,6 +20,8 @@ For each scale it
   6. with a MySQL/MariaDB --database-url: order placement at concurrency 4 (tokens and carts ready);
   7. the memory of one gunicorn worker (1-worker server) after 1,000 and 20,000 product-list requests.
 It prints a markdown report and writes it, with the raw numbers as JSON, to bench/results/.
+docs/performance.md explains the method and the numbers. Missed targets never fail the run; failed
+requests (more than 1 % of an endpoint's) make it exit non-zero.
 """
 import argparse
 import datetime
@@ -40,8 +43,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The project measured: this checkout, or another one (--app-dir), e.g. an older commit to compare with.
+APP_DIR = ROOT
 
-from bench import loadgen  # noqa: E402
+from bench import loadgen
 
 HOST = '127.0.0.1'
 CONCURRENCY = 8
@@ -125,20 +130,34 @@ def machine_description():
         'drf': rest_framework.VERSION,
         'gunicorn': gunicorn.__version__,
         'loadavg_at_start': os.getloadavg()[0],
+        'commit': app_commit(APP_DIR),
     }
+
+
+def app_commit(app_dir):
+    """The measured checkout's commit, '+changes' when its tracked files differ from it."""
+    try:
+        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=app_dir, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=app_dir,
+                               capture_output=True, text=True).stdout.strip()
+        return commit + (' +changes' if dirty else '')
+    except (OSError, subprocess.CalledProcessError):
+        return 'unknown'
 
 
 class Server:
     """A gunicorn master started with our config; stopped with SIGTERM."""
 
-    def __init__(self, name, app, port, env, tmp, workers=2):
+    def __init__(self, name, app, port, env, tmp, workers=2, app_dir=None):
         self.name, self.port = name, port
         self.log = open(tmp / f'{name}.log', 'w')
+        app_dir = app_dir or (ROOT if app.startswith('bench.') else APP_DIR)
         self.proc = subprocess.Popen(
-            [sys.executable, '-m', 'gunicorn', app, '-c', str(ROOT / 'gunicorn.conf.py'),
+            [sys.executable, '-m', 'gunicorn', app, '-c', str(Path(app_dir) / 'gunicorn.conf.py'),
              '--bind', f'{HOST}:{port}', '--workers', str(workers), '--access-logfile', '/dev/null',
              '--control-socket', str(tmp / f'{name}.ctl')],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            cwd=app_dir, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, path, timeout=60):
         deadline = time.monotonic() + timeout
@@ -227,6 +246,7 @@ def server_environment(database_url, tmp):
 def setup_django(env):
     os.environ.clear()
     os.environ.update(env)
+    sys.path.insert(0, str(APP_DIR))
     import django
     django.setup()
 
@@ -409,7 +429,7 @@ def endpoint_rows(info):
     deep, detail, cart = info['deep_page'], info['detail_id'], info['cart_5_lines']
     cached = [
         ('product list page 1', '/store/products/'),
-        (f'deep page', f'/store/products/?page={deep}'),
+        ('deep page', f'/store/products/?page={deep}'),
         ('collection filter', '/store/products/?collection_id=3'),
         ('order by price', '/store/products/?ordering=unit_price'),
         ('search', f'/store/products/?search={SEARCH_WORD}'),
@@ -519,6 +539,13 @@ def run_scale(args):
             report['profile'][name] = profile_breakdown(inproc, method, path_of, 40 if args.products > 10000 else 150)
         log('   profiled')
     connection.close()
+    report['endpoints'] = measured
+    report['dataset']['floor_bytes'] = floor_bytes
+    report['flow_inprocess'] = {'queries': flow_queries, 'ms': round(flow_ms, 3)}
+    report['database_url'] = database_url
+    report['temp_dir'] = str(tmp)
+    if args.build_only:
+        return report
 
     # Over HTTP.
     server_env = {**env, 'FLOOR_BODY_BYTES': str(floor_bytes)}
@@ -548,7 +575,7 @@ def run_scale(args):
             results[name] = row
             log(f'   {name:40s} {app_result.rate:8.1f} req/s  floor {floor_result.rate:7.1f}  '
                 f'ratio {row["ratio"]}  errors {app_result.errors}')
-        report['endpoints'] = results
+        report['endpoints'] = results  # the in-process numbers, now with the HTTP ones
 
         flows = {}
         for concurrency in (1, 4):
@@ -573,9 +600,10 @@ def run_scale(args):
         report['memory'] = measure_memory(server_env, tmp, memory_port, memory_marks, suffix)
         log(f'   worker RSS (KiB) after n requests: {report["memory"]["rss_kib"]}')
     report['generator'] = generator_capacity(report)
-    if args.keep:
-        report['temp_dir'] = str(tmp)
-    else:
+    if mysql:
+        report['database_url'] = 'mysql://…'
+    if not (args.keep or args.keep_db):
+        report.pop('temp_dir')
         shutil.rmtree(tmp, ignore_errors=True)
     return report
 
@@ -610,6 +638,7 @@ def orders_in_process(inproc, info, products):
     """Queries of POST /store/orders/ for carts of 1, 5 and 50 lines (the suite asserts 1 = 50)."""
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
+
     from bench import dataset
     rng = random.Random(7)
     token = access_token(info['buyer_user_ids'][0])
@@ -789,29 +818,171 @@ def markdown(reports, comparison=None):
     return '\n'.join(out)
 
 
-def compare(small, large):
-    """Latency (p50 over HTTP, and in-process) at the large scale relative to the small one."""
-    out = [f"### {large['products']:,} vs {small['products']:,} products",
-           '', '| endpoint | p50 ms | p50 ms | × | in-process ms | in-process ms | × | target |',
-           f"|---|---:|---:|---:|---:|---:|---:|---|",
-           ]
-    out[2] = (f"| endpoint | p50 ms at {small['products']:,} | p50 ms at {large['products']:,} | × | "
-              f"in-process ms at {small['products']:,} | at {large['products']:,} | × | target (p50 ≤ {SCALE_LIMIT}×) |")
-    for name in SCALE_ROWS + [n for n in large['endpoints'] if n not in SCALE_ROWS]:
+def interleave_scales(reports, rounds, seconds):
+    """The scale-sensitive endpoints of two scales served side by side, in alternating rounds.
+
+    Run one after the other, two scales meet different machine conditions (this machine is shared);
+    served at the same time and measured round by round in turn, both meet the same. Returns
+    {row: {'small': summary, 'large': summary}}.
+    """
+    small, large = reports[0], reports[-1]
+    tmp = Path(tempfile.mkdtemp(prefix='storefront-bench-scales-'))
+    servers = []
+    try:
+        for side, report in (('small', small), ('large', large)):
+            env = server_environment(report['database_url'], Path(report['temp_dir']))
+            server = Server(f'app-{side}', 'storefront.wsgi', free_port(), env, tmp)
+            servers.append(server)
+        for server in servers:
+            server.wait_ready('/healthz/')
+        suffix = unique_suffix()
+        for server in servers:
+            loadgen.run(HOST, server.port, loadgen.get(busting('/store/products/', suffix)), 4, total=100)
+        results = {}
+        for name in SCALE_ROWS:
+            operations = [loadgen.get(busting(report['endpoints'][name]['path'], suffix)) for report in (small, large)]
+            merged = [loadgen.Result(), loadgen.Result()]
+            for r in range(rounds):
+                for i in ((0, 1) if r % 2 == 0 else (1, 0)):
+                    merged[i].merge(loadgen.run(HOST, servers[i].port, operations[i], CONCURRENCY, duration=seconds))
+            results[name] = {'small': summary(merged[0]), 'large': summary(merged[1])}
+            log(f"   side by side: {name:34s} p50 {results[name]['small']['p50_ms']} ms at {small['products']}, "
+                f"{results[name]['large']['p50_ms']} ms at {large['products']}")
+        return results
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def compare(small, large, side_by_side=None):
+    """Latency at the large scale relative to the small one: side by side over HTTP, and in-process."""
+    a_n, b_n = f"{small['products']:,}", f"{large['products']:,}"
+    out = [f"### {b_n} vs {a_n} products", '']
+    if side_by_side:
+        out.append(f'Both scales served at the same time (2 workers each) and driven in alternating rounds at '
+                   f'concurrency {CONCURRENCY}, so that both meet the same machine; the in-process columns come from '
+                   f'the two runs above (single requests, no queueing).')
+        out.append('')
+        out.append(f'| endpoint (uncached) | p50 ms at {a_n} | p50 ms at {b_n} | × | req/s at {a_n} | req/s at {b_n} | '
+                   f'in-process ms at {a_n} | at {b_n} | × | target (≤ {SCALE_LIMIT}×) |')
+        out.append('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|')
+    else:
+        out.append(f'| endpoint | p50 ms at {a_n} | p50 ms at {b_n} | × | in-process ms at {a_n} | at {b_n} | × | '
+                   f'target (≤ {SCALE_LIMIT}×) |')
+        out.append('|---|---:|---:|---:|---:|---:|---:|---|')
+    for name in SCALE_ROWS:
         a, b = small['endpoints'].get(name), large['endpoints'].get(name)
         if not a or not b:
             continue
-        x = b['app']['p50_ms'] / a['app']['p50_ms']
         y = b['inprocess_ms'] / a['inprocess_ms']
-        if name in SCALE_ROWS and not name.startswith('search'):
-            mark = verdict(x <= SCALE_LIMIT)
-        elif name.startswith('search'):
-            mark = 'reported' + (f' (> {SCALE_EXPLAIN}×: see the notes)' if x > SCALE_EXPLAIN else '')
+        if side_by_side:
+            pa, pb = side_by_side[name]['small'], side_by_side[name]['large']
         else:
-            mark = ''
-        out.append(f"| {name} | {fmt(a['app']['p50_ms'], 2)} | {fmt(b['app']['p50_ms'], 2)} | {x:.2f} | "
-                   f"{fmt(a['inprocess_ms'], 2)} | {fmt(b['inprocess_ms'], 2)} | {y:.2f} | {mark} |")
+            pa, pb = a['app'], b['app']
+        x = pb['p50_ms'] / pa['p50_ms']
+        if name.startswith('search'):
+            mark = 'reported' + (f' (> {SCALE_EXPLAIN:.0f}×: see the notes)' if max(x, y) > SCALE_EXPLAIN else '')
+        else:
+            mark = verdict(x <= SCALE_LIMIT)
+        cells = [name.replace(' (uncached)', ''), fmt(pa['p50_ms'], 2), fmt(pb['p50_ms'], 2), f'{x:.2f}']
+        if side_by_side:
+            cells += [fmt(pa['rate']), fmt(pb['rate'])]
+        cells += [fmt(a['inprocess_ms'], 2), fmt(b['inprocess_ms'], 2), f'{y:.2f}', mark]
+        out.append('| ' + ' | '.join(cells) + ' |')
+    others = [n for n in large['endpoints'] if n not in SCALE_ROWS and n in small['endpoints']]
+    out.append('')
+    out.append('Other endpoints, in-process ms per request at ' + a_n + ' → ' + b_n + ': ' + '; '.join(
+        f"{n} {small['endpoints'][n]['inprocess_ms']:.2f} → {large['endpoints'][n]['inprocess_ms']:.2f}" for n in others)
+        + '.')
     return out
+
+
+def versus(args, out):
+    """A/B: the project in --versus DIR (A) and this one (B), side by side, each on its own fresh database."""
+    products = args.products[0]
+    rounds, seconds = args.rounds or 3, args.round_seconds or 2.0
+    sides = {'A': Path(args.versus).resolve(), 'B': APP_DIR}
+    reports = {}
+    for side, app_dir in sides.items():
+        json_path = out / f'.versus-{side}.json'
+        command = [sys.executable, __file__, '--products', str(products), '--build-only', '--no-profile',
+                   '--app-dir', str(app_dir), '--json-out', str(json_path), '--out', str(out)]
+        subprocess.run(command, check=True)
+        reports[side] = json.loads(json_path.read_text())
+        json_path.unlink()
+    tmp = Path(tempfile.mkdtemp(prefix='storefront-bench-ab-'))
+    servers = {}
+    try:
+        for side, app_dir in sides.items():
+            env = server_environment(reports[side]['database_url'], Path(reports[side]['temp_dir']))
+            servers[side] = Server(f'app-{side}', 'storefront.wsgi', free_port(), env, tmp, app_dir=app_dir)
+        floor_env = {k: v for k, v in os.environ.items() if k != 'DJANGO_SETTINGS_MODULE'}
+        floor_env['FLOOR_BODY_BYTES'] = str(reports['B']['dataset']['floor_bytes'])
+        servers['floor'] = Server('floor', 'bench.floor:application', free_port(), floor_env, tmp)
+        for side, server in servers.items():
+            server.wait_ready('/' if side == 'floor' else '/healthz/')
+        suffix = unique_suffix()
+        for side in ('A', 'B'):
+            loadgen.run(HOST, servers[side].port, loadgen.get(busting('/store/products/', suffix)), 4, total=100)
+        order = ['A', 'B', 'floor']
+
+        def measure(operations, concurrency):
+            merged = {side: loadgen.Result() for side in order}
+            for r in range(rounds):
+                for side in order[r % 3:] + order[:r % 3]:
+                    merged[side].merge(loadgen.run(HOST, servers[side].port, operations[side], concurrency,
+                                                   duration=seconds))
+            return {side: summary(result) for side, result in merged.items()}
+
+        rows = {}
+        for name, path, bust in endpoint_rows(reports['B']['dataset']):
+            operations = {'floor': loadgen.get('/')}
+            for side in ('A', 'B'):
+                side_path = reports[side]['endpoints'][name]['path']
+                operations[side] = loadgen.get(busting(side_path, suffix)) if bust else loadgen.get(side_path)
+                if not bust:
+                    loadgen.run(HOST, servers[side].port, operations[side], 2, total=20)
+            rows[name] = measure(operations, CONCURRENCY)
+            log(f"   {name:40s} A {rows[name]['A']['rate']:8.1f}  B {rows[name]['B']['rate']:8.1f}  "
+                f"floor {rows[name]['floor']['rate']:8.1f} req/s")
+        for concurrency in (1, 4):
+            name = f'write flow c={concurrency}'
+            rows[name] = measure({'A': write_flow(products), 'B': write_flow(products), 'floor': floor_flow},
+                                 concurrency)
+            log(f"   {name:40s} A {rows[name]['A']['rate']:8.1f}  B {rows[name]['B']['rate']:8.1f}  "
+                f"floor {rows[name]['floor']['rate']:8.1f} flows/s")
+    finally:
+        for server in servers.values():
+            server.stop()
+        for report in reports.values():
+            shutil.rmtree(report['temp_dir'], ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    a_commit, b_commit = app_commit(sides['A']), app_commit(sides['B'])
+    lines = [f'### A/B at {products:,} products: A = {a_commit} ({sides["A"]}), B = {b_commit} ({sides["B"]})', '',
+             f'Served side by side (2 workers each, own fresh SQLite database each) with the floor, in alternating '
+             f'rounds ({rounds} × {seconds} s per side) at concurrency {CONCURRENCY} (write flows: 1 and 4).', '',
+             '| endpoint | A req/s | B req/s | B / A | A ÷ floor | B ÷ floor | queries A → B | in-process ms A → B |',
+             '|---|---:|---:|---:|---:|---:|---|---|']
+    for name, row in rows.items():
+        a, b, f = row['A'], row['B'], row['floor']
+        if name.startswith('write flow'):
+            queries = f"{reports['A']['flow_inprocess']['queries']} → {reports['B']['flow_inprocess']['queries']}"
+            ms = f"{reports['A']['flow_inprocess']['ms']:.2f} → {reports['B']['flow_inprocess']['ms']:.2f}"
+        else:
+            ea, eb = reports['A']['endpoints'][name], reports['B']['endpoints'][name]
+            queries = f"{ea['queries']} → {eb['queries']}"
+            ms = f"{ea['inprocess_ms']:.2f} → {eb['inprocess_ms']:.2f}"
+        errors = ''.join(f' ({s}: {row[s]["errors"]} errors)' for s in ('A', 'B') if row[s]['errors'])
+        lines.append(f"| {name}{errors} | {fmt(a['rate'])} | {fmt(b['rate'])} | "
+                     f"{b['rate'] / a['rate'] if a['rate'] else float('nan'):.2f} | "
+                     f"{a['rate'] / f['rate']:.3f} | {b['rate'] / f['rate']:.3f} | {queries} | {ms} |")
+    text = '\n'.join(lines)
+    (out / f'ab-{products}.md').write_text(text + '\n')
+    (out / f'ab-{products}.json').write_text(json.dumps(
+        {'A': a_commit, 'B': b_commit, 'rows': rows, 'machine': machine_description()}, indent=1) + '\n')
+    print('\n' + text)
 
 
 def log(message):
@@ -841,9 +1012,20 @@ def main():
     parser.add_argument('--out', default=str(ROOT / 'bench' / 'results'), help='where results go')
     parser.add_argument('--keep', action='store_true', help='keep the temp dir (database, server logs)')
     parser.add_argument('--json-out', help=argparse.SUPPRESS)
+    parser.add_argument('--keep-db', action='store_true', help=argparse.SUPPRESS)
+    parser.add_argument('--build-only', action='store_true', help=argparse.SUPPRESS)
+    parser.add_argument('--app-dir', help='measure the project in this directory (another checkout) instead')
+    parser.add_argument('--versus', metavar='DIR',
+                        help='A/B: serve the project in DIR (e.g. a worktree of an older commit) beside this one, '
+                             'each on its own fresh database, in alternating rounds with the floor')
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    global APP_DIR
+    if args.app_dir:
+        APP_DIR = Path(args.app_dir).resolve()
+    if args.versus:
+        return versus(args, out)
 
     if len(args.products) > 1:
         # One process per scale: each configures Django for its own database.
@@ -852,6 +1034,8 @@ def main():
             json_path = out / f'.scale-{products}.json'
             command = [sys.executable, __file__, '--products', str(products), '--json-out', str(json_path),
                        '--out', str(out)]
+            if not args.database_url:
+                command.append('--keep-db')  # for the side-by-side comparison below
             for flag in ('quick', 'reset', 'no_profile', 'keep', 'skip_memory'):
                 if getattr(args, flag):
                     command.append('--' + flag.replace('_', '-'))
@@ -868,7 +1052,17 @@ def main():
             reports.append(json.loads(json_path.read_text()))
             json_path.unlink()
         reports.sort(key=lambda r: r['products'])
-        comparison = compare(reports[0], reports[-1])
+        side_by_side = None
+        if not args.database_url:
+            log(f"== {reports[0]['products']} and {reports[-1]['products']} products side by side")
+            side_by_side = interleave_scales(reports, reports[0]['rounds'], reports[0]['round_seconds'])
+            if not args.keep:
+                for report in reports:
+                    shutil.rmtree(report.pop('temp_dir'), ignore_errors=True)
+        comparison = compare(reports[0], reports[-1], side_by_side)
+        if side_by_side:
+            (out / ('-'.join(str(r['products']) for r in reports) + '-side-by-side.json')).write_text(
+                json.dumps(side_by_side, indent=1) + '\n')
         text = markdown(reports, comparison)
         name = '-'.join(str(r['products']) for r in reports) + f"-{reports[0]['database']}"
         (out / f'{name}.md').write_text(text + '\n')
@@ -881,6 +1075,9 @@ def main():
 
     args.products = args.products[0]
     report = run_scale(args)
+    if args.build_only:
+        Path(args.json_out).write_text(json.dumps(report))
+        return
     comparison = None
     if args.baseline:
         comparison = compare(json.loads(Path(args.baseline).read_text()), report)
