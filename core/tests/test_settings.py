@@ -7,7 +7,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 PRINT_SETTINGS = (
-    'import django; django.setup(); from django.conf import settings as s; '
+    'from django.conf import settings as s; '
     "print('debug_toolbar' in s.INSTALLED_APPS, s.DEBUG, s.DATABASES['default']['ENGINE'], 'silk' in s.INSTALLED_APPS)"
 )
 PROD_ENVIRONMENT = {
