@@ -7,12 +7,14 @@ old entries, which simply expire. A reader that raced a write can only have file
 old version, which nobody asks for any more.
 """
 import hashlib
+import re
 import time
 
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F
 from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
 
 from .models import CatalogueVersion
 
@@ -40,11 +42,28 @@ def invalidate_catalogue():
     transaction.on_commit(bump_catalogue_version)
 
 
+def catalogue_key(request, version):
+    """The cache key of a catalogue response: the version, the Accept header as sent and the full URL.
+
+    Built from the raw request, so the middleware below finds what the views filed; the full URL keeps
+    filters, pages and the host in pagination links apart.
+    """
+    digest = hashlib.sha256(f'{request.META.get("HTTP_ACCEPT", "")} {request.build_absolute_uri()}'.encode())
+    return f'store:catalogue:{version}:{digest.hexdigest()}'
+
+
+def cached_response(hit):
+    content, headers = hit
+    response = HttpResponse(content, headers=headers)
+    response['Content-Length'] = str(len(content))
+    return response
+
+
 class CachedCatalogueMixin:
     """Serve `list` and `retrieve` JSON responses from the cache, filed under the catalogue version.
 
-    Only JSON is cached (the browsable API's HTML differs per user); the key is the full URL, so
-    filters, pages and the host in pagination links each get their own entry.
+    Only JSON is cached (the browsable API's HTML differs per user). Hits are normally answered earlier
+    still, by CatalogueCacheMiddleware; this serves them for requests it lets through (with credentials).
     """
 
     def list(self, request, *args, **kwargs):
@@ -56,18 +75,45 @@ class CachedCatalogueMixin:
     def cached(self, request, render, *args, **kwargs):
         if request.accepted_renderer.format != 'json':
             return render(request, *args, **kwargs)
-        url_digest = hashlib.sha256(f'{request.accepted_media_type} {request.build_absolute_uri()}'.encode()).hexdigest()
-        key = f'store:catalogue:{catalogue_version()}:{url_digest}'
+        version = getattr(request._request, 'catalogue_version', None)
+        key = catalogue_key(request, catalogue_version() if version is None else version)
         hit = cache.get(key)
         if hit is not None:
-            content, content_type = hit
-            return HttpResponse(content, content_type=content_type)
+            return cached_response(hit)
         response = render(request, *args, **kwargs)
         if response.status_code == 200:
             def store(rendered):
-                cache.set(key, (rendered.content, rendered['Content-Type']), CACHE_TIMEOUT)
+                # Content-Type, Allow and Vary as the view set them; the middleware adds the rest.
+                cache.set(key, (rendered.content, dict(rendered.headers)), CACHE_TIMEOUT)
                 # A callback's return value would replace the response (django-redis returns True).
                 return None
 
             response.add_post_render_callback(store)
         return response
+
+
+class CatalogueCacheMiddleware:
+    """Answer GETs of cached catalogue pages before sessions, authentication, CSRF and DRF run.
+
+    A cached page is the same for every caller, but a request with credentials still goes through, so a
+    bad token gets its 401 as before. Misses carry the version read here on to the view, which renders
+    and files the page under it. Placed after the CORS, security and X-Frame-Options middleware, which
+    set their headers on these answers as on any other.
+    """
+    # The routes of the cached views: product and collection lists and details.
+    PATH = re.compile(r'/store/(?:products|collections)/(?:\d+/)?')
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (request.method == 'GET' and self.PATH.fullmatch(request.path_info)
+                and 'HTTP_AUTHORIZATION' not in request.META):
+            request.catalogue_version = catalogue_version()
+            hit = cache.get(catalogue_key(request, request.catalogue_version))
+            if hit is not None:
+                response = cached_response(hit)
+                # As on a miss, where the session middleware adds it (the page itself is the same for all).
+                patch_vary_headers(response, ['Cookie'])
+                return response
+        return self.get_response(request)

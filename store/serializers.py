@@ -1,4 +1,10 @@
+from collections import defaultdict
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
+from django.core.files.storage import FileSystemStorage
+from django.db import connection, models
+from django.utils.encoding import filepath_to_uri
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 
@@ -39,6 +45,16 @@ class ProductImageSerializer(serializers.ModelSerializer):
         return ProductImage.objects.create(product_id=self.context['product_id'], **validated_data)
 
 
+class ProductListSerializer(serializers.ListSerializer):
+    """A page of products, the images of all of them read in one query."""
+
+    def to_representation(self, data):
+        products = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        images = self.child.images_of(product.id for product in products)
+        media_url = self.child.media_url_maker()
+        return [self.child.represent(product, images.get(product.id, ()), media_url) for product in products]
+
+
 class ProductSerializer(serializers.ModelSerializer):
     price_with_tax = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
     images = ProductImageSerializer(many=True, read_only=True)
@@ -47,11 +63,36 @@ class ProductSerializer(serializers.ModelSerializer):
         model = Product
         fields = ['id', 'title', 'description', 'slug', 'inventory',
                   'unit_price', 'price_with_tax', 'collection', 'images']
+        list_serializer_class = ProductListSerializer
 
     def to_representation(self, product):
+        return self.represent(product, self.images_of([product.id]).get(product.id, ()), self.media_url_maker())
+
+    @staticmethod
+    def images_of(product_ids):
+        """{product id: [(image id, file name), ...] in id order} for these products, in one query.
+
+        Plain SQL: building the equivalent ORM query took 0.57 ms here, answering it 0.08 ms, and every
+        product page pays for it.
+        """
+        product_ids = list(product_ids)
+        images = defaultdict(list)
+        if not product_ids:
+            return images
+        quote = connection.ops.quote_name
+        sql = (f'SELECT {quote("product_id")}, {quote("id")}, {quote("image")} '
+               f'FROM {quote(ProductImage._meta.db_table)} '
+               f'WHERE {quote("product_id")} IN ({", ".join(["%s"] * len(product_ids))}) ORDER BY {quote("id")}')
+        with connection.cursor() as cursor:
+            cursor.execute(sql, product_ids)
+            for product_id, image_id, name in cursor.fetchall():
+                images[product_id].append((image_id, name))
+        return images
+
+    @staticmethod
+    def represent(product, images, media_url):
         # The catalogue's hot path: exactly what the declared fields render (a test compares the two),
         # without DRF's per-field machinery, which cost more than the queries.
-        media_url = self.media_url_maker()
         return {
             'id': product.id,
             'title': product.title,
@@ -61,18 +102,28 @@ class ProductSerializer(serializers.ModelSerializer):
             'unit_price': product.unit_price,
             'price_with_tax': product.price_with_tax,
             'collection': product.collection_id,
-            'images': [{'id': image.id, 'image': media_url(image.image)} for image in product.images.all()],
+            'images': [{'id': image_id, 'image': media_url(name)} for image_id, name in images],
         }
 
     def media_url_maker(self):
-        """A function giving a file's URL as DRF's ImageField does: absolute when there is a request."""
+        """A function giving a stored file's URL as DRF's ImageField does: absolute when there is a request."""
         request = self.context.get('request')
         origin = request.build_absolute_uri('/')[:-1] if request is not None else ''
+        storage = ProductImage._meta.get_field('image').storage
+        base_url = storage.base_url if isinstance(storage, FileSystemStorage) else None
 
-        def media_url(file):
-            if not file:
+        def media_url(name):
+            if not name:
                 return None
-            url = file.url
+            if base_url is not None:
+                path = filepath_to_uri(name).lstrip('/')
+                if '/.' not in '/' + path:
+                    # What FileSystemStorage.url() returns (urljoin), without urljoin's parsing.
+                    url = base_url + path
+                else:
+                    url = storage.url(name)
+            else:
+                url = storage.url(name)
             return origin + url if url.startswith('/') and not url.startswith('//') else url
         return media_url
 
@@ -110,17 +161,28 @@ class CartSerializer(serializers.ModelSerializer):
         model = Cart
         fields = ['id', 'items', 'total_price']
 
+    def create(self, validated_data):
+        cart = super().create(validated_data)
+        cart.item_rows = []  # a new cart has no items: nothing to read back
+        return cart
+
     def to_representation(self, cart):
-        # What the declared fields render (a test compares the two), without their per-field cost.
+        # What the declared fields render (a test compares the two), without their per-field cost, from
+        # one query of plain rows: building model instances for the items and products cost more.
+        rows = getattr(cart, 'item_rows', None)
+        if rows is None:
+            rows = CartItem.objects.filter(cart_id=cart.pk).order_by('id').values_list(
+                'id', 'quantity', 'product_id', 'product__title', 'product__unit_price')
+        items = [{
+            'id': item_id,
+            'product': {'id': product_id, 'title': title, 'unit_price': unit_price},
+            'quantity': quantity,
+            'total_price': quantity * unit_price,
+        } for item_id, quantity, product_id, title, unit_price in rows]
         return {
             'id': str(cart.id),
-            'items': [{
-                'id': item.id,
-                'product': {'id': item.product.id, 'title': item.product.title, 'unit_price': item.product.unit_price},
-                'quantity': item.quantity,
-                'total_price': item.total_price,
-            } for item in cart.items.all()],
-            'total_price': cart.total_price.quantize(CENT),
+            'items': items,
+            'total_price': sum((item['total_price'] for item in items), Decimal(0)).quantize(CENT),
         }
 
 
@@ -132,13 +194,17 @@ class AddCartItemSerializer(serializers.ModelSerializer):
         fields = ['id', 'product_id', 'quantity']
 
     def validate_product_id(self, value):
-        if not Product.objects.filter(pk=value).exists():
+        # The product itself (what add_to_cart checks stock against), so it is read only once.
+        product = Product.objects.only('id', 'title', 'inventory').filter(pk=value).first()
+        if product is None:
             raise serializers.ValidationError('No product with the given ID was found.')
-        return value
+        return product
 
     def save(self, **kwargs):
+        data = self.validated_data
         try:
-            self.instance = services.add_to_cart(cart_id=self.context['cart_id'], **self.validated_data)
+            self.instance = services.add_to_cart(
+                cart_id=self.context['cart_id'], product=data['product_id'], quantity=data['quantity'])
         except services.OutOfStock as error:
             raise serializers.ValidationError({'quantity': [str(error)]}) from error
         return self.instance

@@ -7,7 +7,6 @@ from uuid import UUID
 
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .caching import invalidate_catalogue
@@ -71,13 +70,12 @@ def touch_cart(cart_id):
 
 
 @transaction.atomic
-def add_to_cart(*, cart_id, product_id, quantity):
+def add_to_cart(*, cart_id, product, quantity):
     """Add `quantity` units of a product to a cart, merging with the product's existing line."""
     # Touching the cart also locks its row, which serialises concurrent adds to it, so two requests
     # cannot both create the line.
     if not touch_cart(cart_id):
         raise Http404('No Cart matches the given query.')
-    product = get_object_or_404(Product, pk=product_id)
     item = CartItem.objects.filter(cart_id=cart_id, product=product).first()
     if item is None:
         check_stock(product=product, quantity=quantity)

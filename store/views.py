@@ -1,6 +1,7 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, ProtectedError
-from django_filters.rest_framework import DjangoFilterBackend
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -16,7 +17,12 @@ from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from . import services
 from .caching import CachedCatalogueMixin
-from .filters import BoundedSearchFilter, ProductFilter, StableOrderingFilter
+from .filters import (
+    BoundedSearchFilter,
+    ProductFilter,
+    ProductFilterBackend,
+    StableOrderingFilter,
+)
 from .models import (
     Cart,
     CartItem,
@@ -25,7 +31,6 @@ from .models import (
     Order,
     OrderItem,
     Product,
-    ProductImage,
 )
 from .pagination import DefaultPagination
 from .permissions import (
@@ -60,7 +65,10 @@ class NestedViewSetMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.parent = get_object_or_404(self.parent_model.objects.only('pk'), pk=self.kwargs[self.parent_url_kwarg])
+        self.parent = self.get_parent()
+
+    def get_parent(self):
+        return get_object_or_404(self.parent_model.objects.only('pk'), pk=self.kwargs[self.parent_url_kwarg])
 
     @property
     def parent_pk(self):
@@ -81,9 +89,9 @@ class ProtectedDestroyMixin:
 
 
 class ProductViewSet(CachedCatalogueMixin, ProtectedDestroyMixin, ModelViewSet):
-    queryset = Product.objects.prefetch_related(Prefetch('images', queryset=ProductImage.objects.order_by('id')))
+    queryset = Product.objects.all()  # the serializer reads the images of a whole page in one query
     serializer_class = ProductSerializer
-    filter_backends = [DjangoFilterBackend, BoundedSearchFilter, StableOrderingFilter]
+    filter_backends = [ProductFilterBackend, BoundedSearchFilter, StableOrderingFilter]
     filterset_class = ProductFilter
     pagination_class = DefaultPagination
     permission_classes = [IsAdminOrReadOnly]
@@ -122,8 +130,7 @@ class ProductImageViewSet(ProductChildViewSetMixin, ModelViewSet):
 
 
 class CartViewSet(CreateModelMixin, RetrieveModelMixin, DestroyModelMixin, GenericViewSet):
-    queryset = Cart.objects.prefetch_related(
-        Prefetch('items', queryset=CartItem.objects.select_related('product').order_by('id')))
+    queryset = Cart.objects.all()  # the serializer reads the items in one query of plain rows
     serializer_class = CartSerializer
 
 
@@ -138,6 +145,16 @@ class CartItemViewSet(NestedViewSetMixin, ModelViewSet):
         if self.request.method == 'PATCH':
             return UpdateCartItemSerializer
         return CartItemSerializer
+
+    def get_parent(self):
+        if self.request.method != 'POST':
+            return super().get_parent()
+        # Adding an item: add_to_cart finds the cart itself (it touches and locks its row, 404 when there
+        # is none), so here only the id's form is checked, and the cart is not read twice.
+        try:
+            return Cart(pk=Cart._meta.pk.to_python(self.kwargs['cart_pk']))
+        except DjangoValidationError as error:
+            raise Http404('No Cart matches the given query.') from error
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), 'cart_id': self.parent_pk}
