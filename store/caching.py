@@ -76,7 +76,8 @@ class CachedCatalogueMixin:
         if request.accepted_renderer.format != 'json':
             return render(request, *args, **kwargs)
         version = getattr(request._request, 'catalogue_version', None)
-        key = catalogue_key(request, catalogue_version() if version is None else version)
+        self.catalogue_version = catalogue_version() if version is None else version  # the pagination's too
+        key = catalogue_key(request, self.catalogue_version)
         hit = cache.get(key)
         if hit is not None:
             return cached_response(hit)

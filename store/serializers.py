@@ -195,10 +195,10 @@ class AddCartItemSerializer(serializers.ModelSerializer):
 
     def validate_product_id(self, value):
         # The product itself (what add_to_cart checks stock against), so it is read only once.
-        product = Product.objects.only('id', 'title', 'inventory').filter(pk=value).first()
-        if product is None:
-            raise serializers.ValidationError('No product with the given ID was found.')
-        return product
+        try:
+            return Product.objects.only('id', 'title', 'inventory').get(pk=value)
+        except Product.DoesNotExist:
+            raise serializers.ValidationError('No product with the given ID was found.') from None
 
     def save(self, **kwargs):
         data = self.validated_data

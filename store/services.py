@@ -76,8 +76,9 @@ def add_to_cart(*, cart_id, product, quantity):
     # cannot both create the line.
     if not touch_cart(cart_id):
         raise Http404('No Cart matches the given query.')
-    item = CartItem.objects.filter(cart_id=cart_id, product=product).first()
-    if item is None:
+    try:
+        item = CartItem.objects.get(cart_id=cart_id, product=product)  # one line per product (unique)
+    except CartItem.DoesNotExist:
         check_stock(product=product, quantity=quantity)
         return CartItem.objects.create(cart_id=cart_id, product=product, quantity=quantity)
     check_stock(product=product, quantity=item.quantity + quantity)
