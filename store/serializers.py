@@ -11,6 +11,7 @@ from rest_framework.exceptions import APIException
 from . import services
 from .models import (
     CENT,
+    MAX_LINE_QUANTITY,
     Cart,
     CartItem,
     Collection,
@@ -168,11 +169,10 @@ class CartSerializer(serializers.ModelSerializer):
 
     def to_representation(self, cart):
         # What the declared fields render (a test compares the two), without their per-field cost, from
-        # one query of plain rows: building model instances for the items and products cost more.
+        # plain rows (Cart.with_item_rows): building model instances for the items and products cost more.
         rows = getattr(cart, 'item_rows', None)
         if rows is None:
-            rows = CartItem.objects.filter(cart_id=cart.pk).order_by('id').values_list(
-                'id', 'quantity', 'product_id', 'product__title', 'product__unit_price')
+            rows = Cart.with_item_rows(cart.pk).item_rows
         items = [{
             'id': item_id,
             'product': {'id': product_id, 'title': title, 'unit_price': unit_price},
@@ -186,12 +186,12 @@ class CartSerializer(serializers.ModelSerializer):
         }
 
 
-class AddCartItemSerializer(serializers.ModelSerializer):
+class AddCartItemSerializer(serializers.Serializer):
+    # CartItem's fields, declared: a ModelSerializer re-reads the model's metadata on every instantiation,
+    # which cost as much as a query on each add to a cart.
+    id = serializers.IntegerField(read_only=True, label='ID')
     product_id = serializers.IntegerField()
-
-    class Meta:
-        model = CartItem
-        fields = ['id', 'product_id', 'quantity']
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
 
     def validate_product_id(self, value):
         # The product itself (what add_to_cart checks stock against), so it is read only once.

@@ -130,8 +130,15 @@ class ProductImageViewSet(ProductChildViewSetMixin, ModelViewSet):
 
 
 class CartViewSet(CreateModelMixin, RetrieveModelMixin, DestroyModelMixin, GenericViewSet):
-    queryset = Cart.objects.all()  # the serializer reads the items in one query of plain rows
+    queryset = Cart.objects.all()
     serializer_class = CartSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        # The cart and its items in one query (the hottest read that no cache can serve).
+        cart = Cart.with_item_rows(kwargs['pk'])
+        if cart is None:
+            raise Http404('No Cart matches the given query.')
+        return Response(self.get_serializer(cart).data)
 
 
 class CartItemViewSet(NestedViewSetMixin, ModelViewSet):
