@@ -118,8 +118,9 @@ class ProductSerializer(serializers.ModelSerializer):
                 return None
             if base_url is not None:
                 path = filepath_to_uri(name).lstrip('/')
-                if '/.' not in '/' + path:
-                    # What FileSystemStorage.url() returns (urljoin), without urljoin's parsing.
+                if '/.' not in '/' + path and '//' not in path:
+                    # What FileSystemStorage.url() returns (urljoin), without urljoin's parsing (which
+                    # only changes names with dot segments or empty ones).
                     url = base_url + path
                 else:
                     url = storage.url(name)

@@ -2,6 +2,7 @@
 
 A line never holds more units than the product's inventory (DECISIONS §4).
 """
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,14 @@ from store.models import Cart, CartItem, Product
 
 # Parent-cart lookup + the lines with their products (select_related), whatever the number of lines.
 CART_ITEM_LIST_MAX_QUERIES = 2
+# Adding a line: the product (read once, by the serializer), then in add_to_cart's transaction the cart's touch
+# (an UPDATE that also locks it), the product's line, and the line's INSERT or UPDATE. Inside a test's
+# transaction the BEGIN and COMMIT are a SAVEPOINT and its RELEASE, counted like them.
+ADD_NEW_LINE_STATEMENTS = ['SELECT store_product', 'SAVEPOINT', 'UPDATE store_cart', 'SELECT store_cartitem',
+                           'INSERT store_cartitem', 'RELEASE']
+ADD_TO_LINE_STATEMENTS = ['SELECT store_product', 'SAVEPOINT', 'UPDATE store_cart', 'SELECT store_cartitem',
+                          'UPDATE store_cartitem', 'RELEASE']
+LONG_AGO = datetime(2020, 1, 1, tzinfo=timezone.utc)
 
 UNKNOWN_CART_ID = '2c9b1a64-6f3e-4d4b-9a1e-5b0c7d8e9f10'
 MALFORMED_CART_IDS = ['bad', '123', 'x' * 300]
@@ -29,6 +38,25 @@ def make_product(**fields):
 
 def out_of_stock(available, title):
     return [f'Only {available} units of "{title}" are available.']
+
+
+def statements(queries):
+    """Each captured query as its verb and, for data statements, the table it reads or writes."""
+    described = []
+    for query in queries:
+        words = query['sql'].replace('"', '').replace('`', '').split()
+        verb = words[0].upper()
+        if verb in ('SELECT', 'DELETE'):
+            described.append(f"{verb} {words[words.index('FROM') + 1]}")
+        elif verb in ('INSERT', 'UPDATE'):
+            described.append(f"{verb} {words[2] if verb == 'INSERT' else words[1]}")
+        else:
+            described.append(verb)
+    return described
+
+
+def updated_at(cart):
+    return Cart.objects.values_list('updated_at', flat=True).get(pk=cart.pk)
 
 
 def items_url(cart_pk):
@@ -264,6 +292,123 @@ class TestAddCartItem:
 
         assert response.status_code == status.HTTP_404_NOT_FOUND
         assert not CartItem.objects.exists()
+
+
+@pytest.mark.django_db
+class TestAddCartItemQueries:
+    """add_to_cart reads the product once (the serializer's validation) and finds the cart by touching it."""
+
+    @pytest.fixture
+    def long_untouched_cart(self, cart):
+        Cart.objects.filter(pk=cart.pk).update(updated_at=LONG_AGO)
+        return cart
+
+    def test_a_new_line_runs_exactly_these_queries(self, api_client, cart, product, django_assert_num_queries):
+        with django_assert_num_queries(len(ADD_NEW_LINE_STATEMENTS)) as queries:
+            response = api_client.post(items_url(cart.pk), {'product_id': product.pk, 'quantity': 3}, format='json')
+
+        assert response.status_code == status.HTTP_201_CREATED
+        assert statements(queries.captured_queries) == ADD_NEW_LINE_STATEMENTS
+        item = CartItem.objects.get()
+        assert response.json() == {'id': item.pk, 'product_id': product.pk, 'quantity': 3}
+
+    def test_adding_to_a_line_runs_exactly_these_queries(self, api_client, item, product, django_assert_num_queries):
+        with django_assert_num_queries(len(ADD_TO_LINE_STATEMENTS)) as queries:
+            response = api_client.post(items_url(item.cart_id), {'product_id': product.pk, 'quantity': 3},
+                                       format='json')
+
+        assert response.status_code == status.HTTP_201_CREATED
+        assert statements(queries.captured_queries) == ADD_TO_LINE_STATEMENTS
+        assert response.json() == {'id': item.pk, 'product_id': product.pk, 'quantity': 5}
+        item.refresh_from_db()
+        assert item.quantity == 5
+        assert CartItem.objects.count() == 1
+
+    def test_merging_past_the_inventory_returns_400_naming_the_product(self, api_client, cart):
+        product = make_product(title='Coffee Mug', inventory=5)
+        api_client.post(items_url(cart.pk), {'product_id': product.pk, 'quantity': 2}, format='json')
+        assert api_client.post(items_url(cart.pk), {'product_id': product.pk, 'quantity': 2},
+                               format='json').json()['quantity'] == 4
+
+        response = api_client.post(items_url(cart.pk), {'product_id': product.pk, 'quantity': 2}, format='json')
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.json() == {'quantity': out_of_stock(5, 'Coffee Mug')}
+        assert list(CartItem.objects.values_list('quantity', flat=True)) == [4]
+        last = api_client.post(items_url(cart.pk), {'product_id': product.pk, 'quantity': 1}, format='json')
+        assert (last.status_code, last.json()['quantity']) == (status.HTTP_201_CREATED, 5)
+
+    def test_a_new_line_touches_the_cart(self, api_client, long_untouched_cart, product):
+        before = datetime.now(timezone.utc)
+
+        response = api_client.post(items_url(long_untouched_cart.pk), {'product_id': product.pk, 'quantity': 1},
+                                   format='json')
+
+        assert response.status_code == status.HTTP_201_CREATED
+        assert before <= updated_at(long_untouched_cart) <= datetime.now(timezone.utc)
+
+    def test_adding_to_a_line_touches_the_cart(self, api_client, long_untouched_cart, product):
+        baker.make(CartItem, cart=long_untouched_cart, product=product, quantity=1)
+        Cart.objects.filter(pk=long_untouched_cart.pk).update(updated_at=LONG_AGO)
+        before = datetime.now(timezone.utc)
+
+        response = api_client.post(items_url(long_untouched_cart.pk), {'product_id': product.pk, 'quantity': 1},
+                                   format='json')
+
+        assert response.status_code == status.HTTP_201_CREATED
+        assert before <= updated_at(long_untouched_cart)
+
+    def test_a_refused_add_leaves_the_cart_untouched(self, api_client, long_untouched_cart):
+        product = make_product(title='Coffee Mug', inventory=1)
+
+        response = api_client.post(items_url(long_untouched_cart.pk), {'product_id': product.pk, 'quantity': 2},
+                                   format='json')
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.json() == {'quantity': out_of_stock(1, 'Coffee Mug')}
+        assert updated_at(long_untouched_cart) == LONG_AGO
+
+    def test_unknown_product_is_400_after_one_query_and_the_cart_is_untouched(
+            self, api_client, long_untouched_cart, django_assert_num_queries):
+        with django_assert_num_queries(1) as queries:
+            response = api_client.post(items_url(long_untouched_cart.pk), {'product_id': 99999, 'quantity': 1},
+                                       format='json')
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.json() == {'product_id': NO_SUCH_PRODUCT}
+        assert statements(queries.captured_queries) == ['SELECT store_product']
+        assert updated_at(long_untouched_cart) == LONG_AGO
+        assert not CartItem.objects.exists()
+
+    def test_unknown_cart_is_404_and_nothing_is_written(self, api_client, product):
+        response = api_client.post(items_url(UNKNOWN_CART_ID), {'product_id': product.pk, 'quantity': 1},
+                                   format='json')
+
+        assert response.status_code == status.HTTP_404_NOT_FOUND
+        assert response.json() == {'detail': 'No Cart matches the given query.'}
+        assert not Cart.objects.exists()
+        assert not CartItem.objects.exists()
+
+    @pytest.mark.parametrize('cart_id', MALFORMED_CART_IDS)
+    def test_malformed_cart_id_is_404_without_a_query(self, api_client, product, cart_id, django_assert_num_queries):
+        with django_assert_num_queries(0):
+            response = api_client.post(items_url(cart_id), {'product_id': product.pk, 'quantity': 1}, format='json')
+
+        assert response.status_code == status.HTTP_404_NOT_FOUND
+        assert response.json() == {'detail': 'No Cart matches the given query.'}
+
+    def test_unknown_cart_and_unknown_product_is_400_the_body_being_validated_first(self, api_client, db):
+        response = api_client.post(items_url(UNKNOWN_CART_ID), {'product_id': 99999, 'quantity': 1}, format='json')
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.json() == {'product_id': NO_SUCH_PRODUCT}
+
+    @pytest.mark.parametrize('cart_id', MALFORMED_CART_IDS)
+    def test_malformed_cart_and_unknown_product_is_404_the_id_being_checked_first(self, api_client, db, cart_id):
+        response = api_client.post(items_url(cart_id), {'product_id': 99999, 'quantity': 1}, format='json')
+
+        assert response.status_code == status.HTTP_404_NOT_FOUND
+        assert response.json() == {'detail': 'No Cart matches the given query.'}
 
 
 @pytest.mark.django_db

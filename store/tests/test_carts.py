@@ -1,4 +1,5 @@
 """API tests for /store/carts/: anonymous create, retrieve and delete; no list, no update."""
+import json
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -8,8 +9,12 @@ from rest_framework import status
 
 from store.models import Cart, CartItem, Product
 
-# The cart + its lines with their products (one prefetch), whatever the number of lines.
-CART_RETRIEVE_MAX_QUERIES = 2
+# The cart joined to its lines and their products (one query), whatever the number of lines.
+CART_RETRIEVE_MAX_QUERIES = 1
+# Exactly: the cart joined to its lines and their products, one row per line (Cart.with_item_rows).
+CART_RETRIEVE_QUERIES = 1
+# Creating a cart is its INSERT: a new cart has no lines to read back.
+CART_CREATE_QUERIES = 1
 
 MALFORMED_CART_IDS = ['bad', '123', 'x' * 300]
 
@@ -21,6 +26,11 @@ def make_product(**fields):
 
 def cart_url(cart_id):
     return f'/store/carts/{cart_id}/'
+
+
+def body(response):
+    """The JSON body, numbers with a fraction parsed as exact Decimals."""
+    return json.loads(response.content, parse_float=Decimal)
 
 
 @pytest.fixture
@@ -84,6 +94,16 @@ class TestCreateCart:
         assert response.status_code == status.HTTP_201_CREATED
         assert response.json()['items'] == []
         assert not CartItem.objects.exists()
+
+    def test_runs_exactly_one_query(self, api_client, django_assert_num_queries):
+        with django_assert_num_queries(CART_CREATE_QUERIES) as queries:
+            response = api_client.post('/store/carts/')
+
+        assert response.status_code == status.HTTP_201_CREATED
+        assert queries.captured_queries[0]['sql'].startswith('INSERT INTO')
+        cart = Cart.objects.get()
+        assert response.json() == {'id': str(cart.pk), 'items': [], 'total_price': 0}
+        assert set(response.json()) == {'id', 'items', 'total_price'}
 
     def test_authenticated_user_can_create_a_cart(self, api_client, authenticate):
         authenticate()
@@ -189,6 +209,59 @@ class TestRetrieveCart:
             response = api_client.get(cart_url(cart.pk))
 
         assert len(response.json()['items']) == lines
+
+
+@pytest.mark.django_db
+class TestRetrieveCartInOneQuery:
+    @pytest.fixture
+    def five_lines(self, cart):
+        """Prices whose float products are inexact (1.1 * 3), up to the largest price times the largest line."""
+        lines = [(Decimal('1.10'), 3), (Decimal('1.70'), 1), (Decimal('19.99'), 7), (Decimal('1000.01'), 3),
+                 (Decimal('9999.99'), 32767)]
+        return [baker.make(CartItem, cart=cart, product=make_product(unit_price=price), quantity=quantity)
+                for price, quantity in lines]
+
+    @pytest.mark.parametrize('lines', [0, 1, 5])
+    def test_the_same_count_whatever_the_number_of_lines(self, api_client, cart, five_lines, lines,
+                                                         django_assert_num_queries):
+        CartItem.objects.exclude(pk__in=[item.pk for item in five_lines[:lines]]).delete()
+
+        with django_assert_num_queries(CART_RETRIEVE_QUERIES):
+            response = api_client.get(cart_url(cart.pk))
+
+        assert response.status_code == status.HTTP_200_OK
+        assert [line['id'] for line in response.json()['items']] == [item.pk for item in five_lines[:lines]]
+
+    def test_line_and_cart_totals_are_exact(self, api_client, cart, five_lines):
+        response = api_client.get(cart_url(cart.pk))
+
+        data = body(response)
+        assert [line['total_price'] for line in data['items']] == [
+            Decimal('3.30'), Decimal('1.70'), Decimal('139.93'), Decimal('3000.03'), Decimal('327669672.33')]
+        assert data['total_price'] == Decimal('327672817.29')
+        assert [(line['quantity'], line['product']['unit_price']) for line in data['items']] == [
+            (item.quantity, item.product.unit_price) for item in five_lines]
+
+    def test_a_line_total_is_exact_where_floats_are_not(self, api_client, cart):
+        tea = make_product(title='Tea', unit_price=Decimal('1.10'))
+        item = baker.make(CartItem, cart=cart, product=tea, quantity=3)
+
+        response = api_client.get(cart_url(cart.pk))
+
+        assert 1.1 * 3 != 3.3
+        assert '3.3000000000000003' not in response.content.decode()
+        assert body(response) == {'id': str(cart.pk), 'items': [{
+            'id': item.pk, 'product': {'id': item.product_id, 'title': 'Tea', 'unit_price': Decimal('1.10')},
+            'quantity': 3, 'total_price': Decimal('3.30')}], 'total_price': Decimal('3.30')}
+
+    @pytest.mark.parametrize('cart_id', ['2c9b1a64-6f3e-4d4b-9a1e-5b0c7d8e9f10', *MALFORMED_CART_IDS])
+    def test_unknown_or_malformed_id_is_404_in_at_most_one_query(self, api_client, cart_id,
+                                                                  django_assert_max_num_queries):
+        with django_assert_max_num_queries(CART_RETRIEVE_QUERIES):
+            response = api_client.get(cart_url(cart_id))
+
+        assert response.status_code == status.HTTP_404_NOT_FOUND
+        assert response.json() == {'detail': 'No Cart matches the given query.'}
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_filters.rest_framework import DjangoFilterBackend
 from model_bakery import baker
 from PIL import Image
 from rest_framework import status
@@ -25,12 +26,14 @@ LIST_URL = '/store/products/'
 # Budgets for a first (uncached) read. Every catalogue read first looks up the cached catalogue's version
 # (store/caching.py), then renders: that lookup is counted on its own.
 CATALOGUE_VERSION_QUERIES = 1
-# Page count + the page of products + their images (one prefetch), whatever the page size.
+# Page count + the page of products + the images of the whole page (one query), whatever the page size.
 PRODUCT_LIST_MAX_QUERIES = CATALOGUE_VERSION_QUERIES + 3
 # The same, plus the collection_id filter's check that the collection exists.
 PRODUCT_LIST_BY_COLLECTION_MAX_QUERIES = CATALOGUE_VERSION_QUERIES + 4
-# The product + its images (one prefetch).
+# The product + its images (one query).
 PRODUCT_DETAIL_MAX_QUERIES = CATALOGUE_VERSION_QUERIES + 2
+# Exactly, on an empty cache: the version, the count, the page, the images of the whole page (one plain query).
+PRODUCT_LIST_QUERIES = 4
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
@@ -46,6 +49,8 @@ MIN_INVENTORY_MESSAGE = 'Ensure this value is greater than or equal to 0.'
 MAX_DIGITS_MESSAGE = 'Ensure that there are no more than 6 digits in total.'
 PROTECTED_PRODUCT_MESSAGE = 'Product cannot be deleted because it is associated with an order item.'
 INVALID_PAGE_BODY = {'detail': 'Invalid page.'}
+INVALID_COLLECTION_MESSAGE = 'Select a valid choice. That choice is not one of the available choices.'
+INVALID_NUMBER_MESSAGE = 'Enter a number.'
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -207,6 +212,19 @@ class TestListProducts:
         assert response.status_code == status.HTTP_200_OK
         assert len(response.json()['results']) == page_size
         assert all(len(item['images']) == 2 for item in response.json()['results'])
+
+    @pytest.mark.parametrize('page_size', [DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE])
+    def test_exact_query_count_whatever_the_page_size(self, api_client, catalogue, page_size,
+                                                      django_assert_num_queries):
+        with django_assert_num_queries(PRODUCT_LIST_QUERIES) as queries:
+            response = api_client.get(LIST_URL, {'page_size': page_size})
+
+        assert response.status_code == status.HTTP_200_OK
+        results = response.json()['results']
+        assert len(results) == page_size
+        assert sum(len(item['images']) for item in results) == 2 * page_size
+        image_reads = [query['sql'] for query in queries.captured_queries if 'store_productimage' in query['sql']]
+        assert len(image_reads) == 1
 
     def test_query_budget_with_collection_filter(self, api_client, catalogue, django_assert_max_num_queries):
         with django_assert_max_num_queries(PRODUCT_LIST_BY_COLLECTION_MAX_QUERIES):
@@ -815,6 +833,91 @@ class TestFilterProducts:
         assert response.json()['count'] == 0
 
 
+@pytest.fixture
+def filter_calls(monkeypatch):
+    """The query parameters of every request django-filter (DjangoFilterBackend.filter_queryset) ran for."""
+    calls = []
+    filter_queryset = DjangoFilterBackend.filter_queryset
+
+    def recording_filter_queryset(backend, request, queryset, view):
+        calls.append(request.query_params.dict())
+        return filter_queryset(backend, request, queryset, view)
+
+    monkeypatch.setattr(DjangoFilterBackend, 'filter_queryset', recording_filter_queryset)
+    return calls
+
+
+@pytest.mark.django_db
+class TestProductFilterBackend:
+    """django-filter only runs when a request names one of its parameters; then it filters and validates as before."""
+
+    def test_without_filter_parameters_the_list_is_whole_and_django_filter_is_skipped(
+            self, api_client, priced_products, filter_calls):
+        response = api_client.get(LIST_URL)
+
+        assert response.status_code == status.HTTP_200_OK
+        assert response.json()['count'] == 5
+        assert result_ids(response) == [priced_products[key].pk
+                                        for key in ['five', 'ten', 'fifteen', 'twenty', 'other']]
+        assert filter_calls == []
+
+    def test_other_parameters_do_not_run_django_filter(self, api_client, priced_products, filter_calls):
+        response = api_client.get(LIST_URL, {'search': 'A', 'ordering': '-unit_price', 'page_size': 2, 'unknown': 'x'})
+
+        assert response.status_code == status.HTTP_200_OK
+        assert result_ids(response) == [priced_products['five'].pk]
+        assert filter_calls == []
+
+    @pytest.mark.parametrize('parameter, value, message', [
+        ('collection_id', 'abc', INVALID_COLLECTION_MESSAGE),
+        ('collection_id', '99999', INVALID_COLLECTION_MESSAGE),
+        ('unit_price__gt', 'abc', INVALID_NUMBER_MESSAGE),
+        ('unit_price__lt', 'abc', INVALID_NUMBER_MESSAGE),
+    ])
+    def test_an_invalid_filter_still_returns_400_naming_it(self, api_client, priced_products, filter_calls,
+                                                           parameter, value, message):
+        response = api_client.get(LIST_URL, {parameter: value})
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.json() == {parameter: [message]}
+        assert filter_calls == [{parameter: value}]
+
+    def test_every_invalid_filter_is_named(self, api_client, priced_products):
+        response = api_client.get(LIST_URL, {'collection_id': 'bad', 'unit_price__gt': 'abc', 'unit_price__lt': '5'})
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.json() == {'collection_id': [INVALID_COLLECTION_MESSAGE],
+                                   'unit_price__gt': [INVALID_NUMBER_MESSAGE]}
+
+    def test_collection_and_price_bounds_combine(self, api_client, collection, priced_products, filter_calls):
+        response = api_client.get(LIST_URL, {'collection_id': collection.pk, 'unit_price__gt': '5',
+                                             'unit_price__lt': '20', 'ordering': '-unit_price'})
+
+        assert response.status_code == status.HTTP_200_OK
+        assert response.json()['count'] == 2
+        assert result_ids(response) == [priced_products['fifteen'].pk, priced_products['ten'].pk]
+        assert len(filter_calls) == 1
+
+    @pytest.mark.parametrize('parameters, expected', [
+        ({'unit_price__gt': '10'}, ['fifteen', 'twenty', 'other']),
+        ({'unit_price__lt': '12'}, ['five', 'ten']),
+        ({'unit_price__gt': '10', 'unit_price__lt': '20'}, ['fifteen', 'other']),
+    ])
+    def test_price_bounds_alone_still_filter(self, api_client, priced_products, filter_calls, parameters, expected):
+        response = api_client.get(LIST_URL, parameters)
+
+        assert response.status_code == status.HTTP_200_OK
+        assert result_ids(response) == [priced_products[key].pk for key in expected]
+        assert filter_calls == [parameters]
+
+    def test_an_empty_filter_value_runs_django_filter_and_is_ignored(self, api_client, priced_products, filter_calls):
+        response = api_client.get(LIST_URL, {'collection_id': ''})
+
+        assert response.status_code == status.HTTP_200_OK
+        assert response.json()['count'] == 5
+        assert filter_calls == [{'collection_id': ''}]
+
+
 # ---------------------------------------------------------------------------------------------- search
 
 @pytest.mark.django_db
@@ -1026,3 +1129,47 @@ class TestPaginateProducts:
         ids = all_ids(api_client, f'{LIST_URL}?page_size=10')
 
         assert ids == [product.pk for product in products]
+
+
+@pytest.mark.django_db
+class TestDeepPages:
+    """Pages past CataloguePaginator.DEFERRED_JOIN_OFFSET read their ids first, then the rows: same pages."""
+
+    @pytest.fixture
+    def deferred_from_offset_20(self, monkeypatch):
+        monkeypatch.setattr('store.pagination.CataloguePaginator.DEFERRED_JOIN_OFFSET', 20)
+
+    @pytest.mark.parametrize('query', ['', '&ordering=-unit_price', '&ordering=last_update', '&search=Coffee',
+                                       '&unit_price__gt=12', '&collection_id={collection}'])
+    def test_a_deep_page_holds_what_an_offset_gives(self, api_client, catalogue, deferred_from_offset_20, query):
+        url = f'{LIST_URL}?page_size=7{query.format(collection=catalogue[1].pk)}'
+        expected = all_ids(api_client, url)  # pages 1–3 plain, the rest deferred
+        ordering = {'': ['title', 'id'], '&ordering=-unit_price': ['-unit_price', 'id'],
+                    '&ordering=last_update': ['last_update', 'id']}.get(query, ['title', 'id'])
+        products = Product.objects.order_by(*ordering)
+        if query == '&search=Coffee':
+            products = products.filter(title__icontains='Coffee')
+        elif query == '&unit_price__gt=12':
+            products = products.filter(unit_price__gt=12)
+        elif query.startswith('&collection_id'):
+            products = products.filter(collection=catalogue[1])
+
+        assert expected == list(products.values_list('id', flat=True))
+        assert len(expected) > 21
+
+    def test_a_deep_page_costs_one_query_more_and_no_count(self, api_client, catalogue, deferred_from_offset_20,
+                                                          django_assert_num_queries):
+        api_client.get(f'{LIST_URL}?page=1')  # counts the rows under the current catalogue version
+        with django_assert_num_queries(CATALOGUE_VERSION_QUERIES + 3):  # ids, rows, images
+            response = api_client.get(f'{LIST_URL}?page=3&_=uncached')
+
+        assert response.status_code == status.HTTP_200_OK
+        assert result_ids(response) == list(Product.objects.order_by('title', 'id').values_list('id', flat=True)[20:30])
+        assert response.json()['count'] == 110
+
+    def test_the_last_page_with_a_short_tail(self, api_client, catalogue, deferred_from_offset_20):
+        response = api_client.get(f'{LIST_URL}?page=11')
+
+        assert response.status_code == status.HTTP_200_OK
+        assert result_ids(response) == list(Product.objects.order_by('title', 'id').values_list('id', flat=True)[100:])
+        assert response.json()['next'] is None
