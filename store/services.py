@@ -5,7 +5,7 @@ Errors are domain exceptions; the API layer turns them into 4xx responses.
 """
 from uuid import UUID
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -76,11 +76,16 @@ def add_to_cart(*, cart_id, product, quantity):
     # cannot both create the line.
     if not touch_cart(cart_id):
         raise Http404('No Cart matches the given query.')
+    check_stock(product=product, quantity=quantity)
     try:
-        item = CartItem.objects.get(cart_id=cart_id, product=product)  # one line per product (unique)
-    except CartItem.DoesNotExist:
-        check_stock(product=product, quantity=quantity)
-        return CartItem.objects.create(cart_id=cart_id, product=product, quantity=quantity)
+        # Most adds are of a new product: insert straight away (in a savepoint), and only on the
+        # (cart, product) unique constraint's refusal read the existing line and merge into it.
+        with transaction.atomic():
+            return CartItem.objects.create(cart_id=cart_id, product=product, quantity=quantity)
+    except IntegrityError:
+        item = CartItem.objects.filter(cart_id=cart_id, product_id=product.id).first()
+        if item is None:
+            raise
     check_stock(product=product, quantity=item.quantity + quantity)
     item.quantity += quantity
     item.save(update_fields=['quantity'])

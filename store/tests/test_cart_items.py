@@ -16,9 +16,12 @@ CART_ITEM_LIST_MAX_QUERIES = 2
 # Adding a line: the product (read once, by the serializer), then in add_to_cart's transaction the cart's touch
 # (an UPDATE that also locks it), the product's line, and the line's INSERT or UPDATE. Inside a test's
 # transaction the BEGIN and COMMIT are a SAVEPOINT and its RELEASE, counted like them.
-ADD_NEW_LINE_STATEMENTS = ['SELECT store_product', 'SAVEPOINT', 'UPDATE store_cart', 'SELECT store_cartitem',
-                           'INSERT store_cartitem', 'RELEASE']
-ADD_TO_LINE_STATEMENTS = ['SELECT store_product', 'SAVEPOINT', 'UPDATE store_cart', 'SELECT store_cartitem',
+# Inside the test's transaction BEGIN/COMMIT are a savepoint; the insert has a savepoint of its own.
+ADD_NEW_LINE_STATEMENTS = ['SELECT store_product', 'SAVEPOINT', 'UPDATE store_cart', 'SAVEPOINT',
+                           'INSERT store_cartitem', 'RELEASE', 'RELEASE']
+# The insert refused by the (cart, product) unique constraint, then the line read and merged into.
+ADD_TO_LINE_STATEMENTS = ['SELECT store_product', 'SAVEPOINT', 'UPDATE store_cart', 'SAVEPOINT',
+                          'INSERT store_cartitem', 'ROLLBACK', 'RELEASE', 'SELECT store_cartitem',
                           'UPDATE store_cartitem', 'RELEASE']
 LONG_AGO = datetime(2020, 1, 1, tzinfo=timezone.utc)
 
