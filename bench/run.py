@@ -247,6 +247,9 @@ def setup_django(env):
     os.environ.clear()
     os.environ.update(env)
     sys.path.insert(0, str(APP_DIR))
+    # Celery's app puts the working directory first on sys.path when Django sets up: make that the
+    # project measured too, or an A/B's in-process numbers would all be this checkout's.
+    os.chdir(APP_DIR)
     import django
     django.setup()
 
@@ -1019,8 +1022,10 @@ def main():
                         help='A/B: serve the project in DIR (e.g. a worktree of an older commit) beside this one, '
                              'each on its own fresh database, in alternating rounds with the floor')
     args = parser.parse_args()
-    out = Path(args.out)
+    out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    if args.json_out:
+        args.json_out = str(Path(args.json_out).resolve())  # setup_django changes the working directory
     global APP_DIR
     if args.app_dir:
         APP_DIR = Path(args.app_dir).resolve()
