@@ -173,7 +173,8 @@ class CartSerializer(serializers.ModelSerializer):
         # plain rows (Cart.with_item_rows): building model instances for the items and products cost more.
         rows = getattr(cart, 'item_rows', None)
         if rows is None:
-            rows = Cart.with_item_rows(cart.pk).item_rows
+            read = Cart.with_item_rows(cart.pk)
+            rows = read.item_rows if read is not None else []  # deleted meanwhile: no items
         items = [{
             'id': item_id,
             'product': {'id': product_id, 'title': title, 'unit_price': unit_price},
