@@ -116,14 +116,11 @@ class ProductSerializer(serializers.ModelSerializer):
         def media_url(name):
             if not name:
                 return None
-            if base_url is not None:
-                path = filepath_to_uri(name).lstrip('/')
-                if '/.' not in '/' + path and '//' not in path:
-                    # What FileSystemStorage.url() returns (urljoin), without urljoin's parsing (which
-                    # only changes names with dot segments or empty ones).
-                    url = base_url + path
-                else:
-                    url = storage.url(name)
+            path = filepath_to_uri(name).lstrip('/') if base_url is not None else None
+            if path is not None and '/.' not in '/' + path and '//' not in path:
+                # What FileSystemStorage.url() returns (urljoin), without urljoin's parsing (which
+                # only changes names with dot segments or empty ones).
+                url = base_url + path
             else:
                 url = storage.url(name)
             return origin + url if url.startswith('/') and not url.startswith('//') else url
