@@ -31,10 +31,18 @@ class TestProductConstraints:
         product.refresh_from_db()
         assert product.inventory == 3
 
-    def test_unit_price_below_one_is_rejected_by_the_database(self):
+    def test_negative_unit_price_is_rejected_by_the_database(self):
         collection = baker.make(Collection)
         assert_rejected_by_database(lambda: Product.objects.create(
-            title='a', slug='a', unit_price=Decimal('0.99'), inventory=1, collection=collection))
+            title='a', slug='a', unit_price=Decimal('-0.01'), inventory=1, collection=collection))
+
+    def test_inventory_is_a_positive_integer_field(self):
+        assert Product._meta.get_field('inventory').get_internal_type() == 'PositiveIntegerField'
+
+    def test_baker_makes_valid_products_every_time(self):
+        products = [baker.make(Product) for _ in range(300)]
+        assert Product.objects.count() == 300
+        assert all(product.inventory >= 0 and product.unit_price >= 0 for product in products)
 
     def test_validation_rejects_negative_inventory_and_low_price(self):
         product = make_product()
@@ -107,11 +115,11 @@ class TestOrderItemConstraints:
         assert_rejected_by_database(
             lambda: OrderItem.objects.create(order=order, product=product, quantity=0, unit_price=Decimal('5')))
 
-    def test_unit_price_below_one_is_rejected_by_the_database(self, make_customer):
+    def test_negative_unit_price_is_rejected_by_the_database(self, make_customer):
         order = baker.make(Order, customer=make_customer())
         product = make_product()
         assert_rejected_by_database(
-            lambda: OrderItem.objects.create(order=order, product=product, quantity=1, unit_price=Decimal('0.5')))
+            lambda: OrderItem.objects.create(order=order, product=product, quantity=1, unit_price=Decimal('-0.5')))
 
     def test_one_line_per_product_in_an_order(self, make_customer):
         order = baker.make(Order, customer=make_customer())
@@ -156,6 +164,10 @@ class TestCustomer:
         customer = Customer.objects.get(user=user)
         assert (customer.first_name(), customer.last_name(), str(customer)) == ('Ada', 'Lovelace', 'Ada Lovelace')
         assert customer.membership == Customer.MEMBERSHIP_BRONZE
+
+    def test_a_customer_without_a_name_is_shown_by_username(self, django_user_model):
+        user = baker.make(django_user_model, username='ada42', first_name='', last_name='')
+        assert str(Customer.objects.get(user=user)) == 'ada42'
 
     def test_custom_permissions_exist(self):
         from django.contrib.auth.models import Permission

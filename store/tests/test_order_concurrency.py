@@ -159,7 +159,7 @@ class TestSameCart:
 
         assert sorted(outcome[0] for outcome in outcomes) == ['placed', 'refused']
         assert [outcome[1] for outcome in outcomes if outcome[0] == 'refused'] == [
-            'An order has already been placed for this cart.']
+            'No cart with the given ID was found.']
         assert Order.objects.count() == 1
         assert inventory(last_units) == LAST_UNITS - 2
 
@@ -171,7 +171,7 @@ class TestSameCart:
 
         assert sorted(code for code, _ in outcomes) == [status.HTTP_201_CREATED, status.HTTP_400_BAD_REQUEST]
         assert [body for code, body in outcomes if code == status.HTTP_400_BAD_REQUEST] == [
-            {'cart_id': ['An order has already been placed for this cart.']}]
+            {'cart_id': ['No cart with the given ID was found.']}]
         assert Order.objects.count() == 1
         assert inventory(last_units) == LAST_UNITS - 2
 

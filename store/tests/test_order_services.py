@@ -190,7 +190,7 @@ class TestPlaceOrderRefused:
         cart = make_cart((mug, 2))
         services.place_order(customer=customer, cart_id=cart.pk)
 
-        with pytest.raises(services.OrderError, match='^An order has already been placed for this cart.$'):
+        with pytest.raises(services.OrderError, match='^No cart with the given ID was found.$'):
             services.place_order(customer=customer, cart_id=cart.pk)
 
         assert Order.objects.count() == 1
@@ -200,7 +200,7 @@ class TestPlaceOrderRefused:
         cart = make_cart((mug, 2))
         services.place_order(customer=customer, cart_id=cart.pk)
 
-        with pytest.raises(services.OrderError, match='^An order has already been placed for this cart.$'):
+        with pytest.raises(services.OrderError, match='^No cart with the given ID was found.$'):
             services.place_order(customer=make_customer(), cart_id=cart.pk)
 
 
@@ -261,7 +261,7 @@ class TestPlaceOrderIdempotency:
         cart = make_cart((mug, 1))
         services.place_order(customer=customer, cart_id=cart.pk, idempotency_key='k-1')
 
-        with pytest.raises(services.OrderError, match='^An order has already been placed for this cart.$'):
+        with pytest.raises(services.OrderError, match='^No cart with the given ID was found.$'):
             services.place_order(customer=customer, cart_id=cart.pk, idempotency_key='k-2')
 
 

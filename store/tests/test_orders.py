@@ -36,7 +36,8 @@ NOT_AUTHENTICATED = {'detail': 'Authentication credentials were not provided.'}
 NOT_PERMITTED = {'detail': 'You do not have permission to perform this action.'}
 CANNOT_CANCEL = {'detail': 'You may cancel only your own orders, and only while their payment is pending.'}
 ALREADY_CANCELLED = {'detail': 'This order is already cancelled.'}
-ALREADY_PLACED = {'cart_id': ['An order has already been placed for this cart.']}
+# A cart that was already ordered is gone, as in the course: the same answer as for an unknown cart.
+ALREADY_PLACED = {'cart_id': ['No cart with the given ID was found.']}
 
 
 def make_order(customer, *lines, **fields):
