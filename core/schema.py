@@ -8,6 +8,7 @@ endpoint at once instead of annotating each one.
 from django.contrib.auth import get_user_model
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import get_view_model
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.permissions import BasePermission
 from rest_framework.request import clone_request
@@ -28,7 +29,53 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+# Operation titles in words ("Create a cart"), not operation ids: by action, then by view for the rest.
+ACTION_SUMMARIES = {
+    'list': 'List {plural}',
+    'create': 'Create {a} {noun}',
+    'retrieve': 'Retrieve {a} {noun}',
+    'update': 'Update {a} {noun}',
+    'partial_update': 'Partially update {a} {noun}',
+    'destroy': 'Delete {a} {noun}',
+    'history': "Retrieve a customer's history",
+    'cancel': 'Cancel an order',
+    'activation': 'Activate an account',
+    'resend_activation': 'Resend the activation e-mail',
+    'set_password': 'Change your password',
+    'reset_password': 'Request a password reset e-mail',
+    'reset_password_confirm': 'Set a new password with a reset token',
+    'set_username': 'Change your username',
+    'reset_username': 'Request a username reset e-mail',
+    'reset_username_confirm': 'Set a new username with a reset token',
+}
+ME_SUMMARIES = {'GET': 'Retrieve your {noun}', 'PUT': 'Update your {noun}', 'PATCH': 'Partially update your {noun}',
+                'DELETE': 'Delete your {noun}'}
+ME_NOUNS = {'user': 'account', 'customer': 'customer profile'}
+VIEW_SUMMARIES = {
+    'TokenObtainPairView': 'Log in: create a JWT access and refresh token',
+    'TokenRefreshView': 'Refresh a JWT access token',
+    'TokenVerifyView': 'Verify a JWT',
+}
+
+
 class StorefrontAutoSchema(AutoSchema):
+    def get_summary(self):
+        declared = super().get_summary()  # an @extend_schema(summary=...) wins
+        if declared:
+            return declared
+        if type(self.view).__name__ in VIEW_SUMMARIES:
+            return VIEW_SUMMARIES[type(self.view).__name__]
+        action = getattr(self.view, 'action', None)
+        model = get_view_model(self.view)
+        noun = str(model._meta.verbose_name) if model else 'resource'
+        names = {'noun': noun, 'plural': str(model._meta.verbose_name_plural) if model else 'resources',
+                 'a': 'an' if noun[0] in 'aeio' else 'a'}  # "a user"
+        if action == 'me':
+            return ME_SUMMARIES[self.method.upper()].format(noun=ME_NOUNS.get(noun, noun))
+        if action in ACTION_SUMMARIES:
+            return ACTION_SUMMARIES[action].format(**names)
+        return None
+
     def get_error_statuses(self):
         statuses = {'401'}
         method = self.method.upper()
@@ -83,3 +130,4 @@ class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
             'bearerFormat': 'JWT',
             'description': 'The access token from /auth/jwt/create/, sent as `Bearer <token>` or `JWT <token>`.',
         }
+

@@ -2,7 +2,9 @@ import logging
 
 from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -10,7 +12,9 @@ from django.views.generic import TemplateView
 from djoser import views as djoser_views
 from djoser.conf import settings as djoser_settings
 from djoser.serializers import UserDeleteSerializer
+from drf_spectacular.renderers import OpenApiYamlRenderer
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import server_error as api_server_error
@@ -29,6 +33,28 @@ logger = logging.getLogger(__name__)
 
 class HomeView(TemplateView):
     template_name = 'core/index.html'
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico on every page without an icon link (JSON responses, say)."""
+    return HttpResponsePermanentRedirect(static('core/favicon.ico'))
+
+
+class SchemaHTMLRenderer(OpenApiYamlRenderer):
+    """The schema as a web page (its YAML, with links to the docs), for a browser that asks for HTML."""
+    media_type = 'text/html'
+    format = 'html'
+    charset = 'utf-8'
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        schema = super().render(data, accepted_media_type, renderer_context).decode()
+        return render_to_string('core/schema.html', {'schema': schema}).encode()
+
+
+class SchemaView(SpectacularAPIView):
+    # Last: clients that accept anything still get YAML, as before.
+    renderer_classes = [*SpectacularAPIView.renderer_classes, SchemaHTMLRenderer]
 
 
 def page_not_found(request, exception):

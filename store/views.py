@@ -130,6 +130,12 @@ class ProductImageViewSet(ProductChildViewSetMixin, ModelViewSet):
 
 
 class CartViewSet(CreateModelMixin, RetrieveModelMixin, DestroyModelMixin, GenericViewSet):
+    """Anonymous shopping carts. POST here (no body needed) to create one: its `id` is the key to it.
+
+    GET /store/carts/{id}/ reads the cart, /store/carts/{id}/items/ adds and changes its items, and
+    POST /store/orders/ with its `cart_id` orders it. Carts cannot be listed: a cart belongs to
+    whoever holds its id.
+    """
     queryset = Cart.objects.all()
     serializer_class = CartSerializer
 

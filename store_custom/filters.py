@@ -1,3 +1,4 @@
+from django.template import loader
 from rest_framework.filters import BaseFilterBackend
 
 from tags.models import TaggedItem
@@ -10,12 +11,18 @@ class TagFilterBackend(BaseFilterBackend):
     An empty `?tag=` filters nothing; an unknown label matches nothing.
     """
     query_param = 'tag'
+    template = 'store_custom/tag_filter.html'
 
     def filter_queryset(self, request, queryset, view):
         label = request.query_params.get(self.query_param, '').strip()
         if not label:
             return queryset
         return queryset.filter(pk__in=TaggedItem.objects.object_ids_tagged(queryset.model, label))
+
+    def to_html(self, request, queryset, view):
+        """The browsable API's Filters dialog: a field for the label."""
+        return loader.get_template(self.template).render({
+            'param': self.query_param, 'label': request.query_params.get(self.query_param, '')})
 
     def get_schema_operation_parameters(self, view):
         return [{

@@ -24,6 +24,10 @@ PRODUCT_PK = OpenApiParameter('product_pk', int, OpenApiParameter.PATH, descript
 class TaggedProductViewSet(ProductViewSet):
     filter_backends = [*ProductViewSet.filter_backends, TagFilterBackend]
 
+    def get_view_name(self):
+        # The browsable API's title names the resource ("Product List"), not this class.
+        return f'Product {self.suffix}' if self.suffix else 'Product'
+
 
 @extend_schema(parameters=[PRODUCT_PK])
 class ProductTagViewSet(NestedViewSetMixin, ListModelMixin, CreateModelMixin, DestroyModelMixin, GenericViewSet):

@@ -3,28 +3,26 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerView,
-)
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
-from core.views import HomeView, health
+from core.views import HomeView, SchemaView, favicon, health
 
 admin.site.site_header = 'Storefront Admin'
+admin.site.site_title = 'Storefront Admin'
 admin.site.index_title = 'Admin Dashboard'
 
 urlpatterns = [
     path('', HomeView.as_view(), name='home'),
+    path('favicon.ico', favicon, name='favicon'),
     path('admin/', admin.site.urls),
     path('healthz/', health, name='health'),
     # store_custom (products with tags and likes) goes first: for the same URL the first match wins.
     *([path('store/', include('store_custom.urls'))] if apps.is_installed('store_custom') else []),
     path('store/', include('store.urls')),
     path('auth/', include('core.urls')),
-    path('api/schema/', SpectacularAPIView.as_view(), name='schema'),
+    path('api/schema/', SchemaView.as_view(), name='schema'),
     path('api/docs/', SpectacularSwaggerView.as_view(url_name='schema'), name='swagger-ui'),
-    path('api/redoc/', SpectacularRedocView.as_view(url_name='schema'), name='redoc'),
+    path('api/redoc/', SpectacularRedocView.as_view(url_name='schema', template_name='core/redoc.html'), name='redoc'),
 ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:

@@ -49,7 +49,7 @@ def test_endpoint_renders_as_html(api_client, authenticate, catalogue, endpoint,
 
     assert response.status_code == 200
     assert response['Content-Type'].startswith('text/html')
-    assert b'Django REST framework' in response.content
+    assert b'<a class="navbar-brand" href="/">Storefront API</a>' in response.content  # the page brand
 
 
 @pytest.mark.django_db

@@ -85,6 +85,8 @@ SECRET_KEY = env('SECRET_KEY')
 ALLOWED_HOSTS = env_list('ALLOWED_HOSTS')
 
 INSTALLED_APPS = [
+    # First: its templates override the admin's, DRF's, drf-spectacular's and the debug toolbar's.
+    'core',
     'django.contrib.admin',
     'django.contrib.auth',
     'django.contrib.contenttypes',
@@ -97,7 +99,6 @@ INSTALLED_APPS = [
     'djoser',
     'drf_spectacular',
     'drf_spectacular_sidecar',
-    'core',
     'store',
     'tags',
     'likes',
@@ -147,7 +148,8 @@ DJANGO_REDIS_IGNORE_EXCEPTIONS = True
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # Celery: Redis is the broker (and result store) when configured; otherwise tasks run in-process.
-CELERY_BROKER_URL = REDIS_URL or 'memory://'
+# In-process tasks still open a (memory) broker connection; naming a host keeps kombu from warning.
+CELERY_BROKER_URL = REDIS_URL or 'memory://localhost/'
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -267,8 +269,16 @@ DJOSER = {
 }
 
 def logging_config(level, log_file=None):
-    """Console logging, plus a rotating file (as the course's general.log) when `log_file` is given."""
-    handlers = {'console': {'class': 'logging.StreamHandler', 'formatter': 'verbose'}}
+    """Console logging, plus a rotating file (as the course's general.log) when `log_file` is given.
+
+    Every record is printed once: Django's own console handler on the `django` logger is replaced
+    (its records reach the root's handlers); errors are still mailed to ADMINS when DEBUG is off.
+    """
+    handlers = {
+        'console': {'class': 'logging.StreamHandler', 'formatter': 'verbose'},
+        'mail_admins': {'class': 'django.utils.log.AdminEmailHandler', 'level': 'ERROR',
+                        'filters': ['require_debug_false']},
+    }
     if log_file:
         handlers['file'] = {
             'class': 'logging.handlers.RotatingFileHandler', 'filename': str(log_file),
@@ -277,11 +287,13 @@ def logging_config(level, log_file=None):
     return {
         'version': 1,
         'disable_existing_loggers': False,
+        'filters': {'require_debug_false': {'()': 'django.utils.log.RequireDebugFalse'}},
         'formatters': {
             'verbose': {'format': '{asctime} ({levelname}) - {name} - {message}', 'style': '{'},
         },
         'handlers': handlers,
-        'root': {'handlers': list(handlers), 'level': level},
+        'root': {'handlers': [name for name in handlers if name != 'mail_admins'], 'level': level},
+        'loggers': {'django': {'handlers': ['mail_admins'], 'level': level, 'propagate': True}},
     }
 
 

@@ -16,6 +16,12 @@ ALLOWED_HOSTS = env_list('ALLOWED_HOSTS', ['localhost', '127.0.0.1', '[::1]'])
 INSTALLED_APPS = [*INSTALLED_APPS, 'debug_toolbar', 'silk']
 MIDDLEWARE = ['debug_toolbar.middleware.DebugToolbarMiddleware', *MIDDLEWARE, 'silk.middleware.SilkyMiddleware']
 INTERNAL_IPS = ['127.0.0.1']
+# The toolbar starts as a small handle (core/templates/debug_toolbar/base.html keeps the page clear of it).
+DEBUG_TOOLBAR_CONFIG = {'SHOW_COLLAPSED': True}
+# Silk shows every request, headers and bodies included: staff only, even in development.
+SILKY_AUTHENTICATION = True
+SILKY_AUTHORISATION = True
+LOGIN_URL = 'admin:login'  # where Silk sends a visitor who is not logged in
 
 EMAIL_BACKEND = env('EMAIL_BACKEND', 'django.core.mail.backends.console.EmailBackend')
 # The course's client app (http://localhost:8001) calls the API from another origin.

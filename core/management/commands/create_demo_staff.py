@@ -7,16 +7,15 @@ DEMO_PASSWORD = 'admin'
 
 
 class Command(BaseCommand):
-    help = 'Creates (or resets) the dev-only staff login admin / admin. Refuses to run with DEBUG off.'
+    help = ('Creates the dev-only staff login admin / admin when it is missing (an existing one, and the '
+            'password it has, are left as they are). Refuses to run with DEBUG off.')
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError('create_demo_staff is for development only (DEBUG is off); use createsuperuser.')
-        user, created = get_user_model().objects.update_or_create(
-            username=DEMO_USERNAME,
-            defaults={'email': 'admin@example.com', 'is_staff': True, 'is_superuser': True, 'is_active': True},
-        )
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=['password'])
-        verb = 'Created' if created else 'Reset'
-        self.stdout.write(f'{verb} the demo staff login: {DEMO_USERNAME} / {DEMO_PASSWORD} (development only).')
+        user_model = get_user_model()
+        if user_model.objects.filter(username=DEMO_USERNAME).exists():
+            self.stdout.write(f'The demo staff login {DEMO_USERNAME} exists; its password is left as it is.')
+            return
+        user_model.objects.create_superuser(DEMO_USERNAME, 'admin@example.com', DEMO_PASSWORD)
+        self.stdout.write(f'Created the demo staff login: {DEMO_USERNAME} / {DEMO_PASSWORD} (development only).')
