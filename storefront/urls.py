@@ -3,9 +3,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
-from core.views import HomeView, SchemaView, favicon, health
+from core.views import HomeView, RedocView, SchemaView, favicon, health
 
 admin.site.site_header = 'Storefront Admin'
 admin.site.site_title = 'Storefront Admin'
@@ -22,7 +22,7 @@ urlpatterns = [
     path('auth/', include('core.urls')),
     path('api/schema/', SchemaView.as_view(), name='schema'),
     path('api/docs/', SpectacularSwaggerView.as_view(url_name='schema'), name='swagger-ui'),
-    path('api/redoc/', SpectacularRedocView.as_view(url_name='schema', template_name='core/redoc.html'), name='redoc'),
+    path('api/redoc/', RedocView.as_view(url_name='schema'), name='redoc'),
 ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:

@@ -134,3 +134,71 @@ def test_without_cors_the_other_origin_is_refused(live_server, page, client_orig
 
     assert page.inner_text('#result').startswith('Error')
     assert not Order.objects.exists()
+
+
+def block_other_hosts(page, live_server_url):
+    """Abort every request that is not to the server itself; return the list of what was blocked."""
+    blocked = []
+
+    def route(route):
+        if route.request.url.startswith(live_server_url):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+    page.route('**/*', route)
+    return blocked
+
+
+def operation_count(client):
+    paths = client.get('/api/schema/', HTTP_ACCEPT='application/json').json()['paths']
+    return sum(len(methods) for methods in paths.values())
+
+
+def test_swagger_ui_renders_every_operation_offline(live_server, page, screenshots, client):
+    blocked = block_other_hosts(page, live_server.url)
+
+    page.goto(f'{live_server.url}/api/docs/')
+    page.wait_for_selector('.opblock-summary')
+
+    assert page.locator('.opblock').count() == operation_count(client)
+    assert page.locator('.opblock-summary-description', has_text=re.compile('^Create a cart$')).count() == 1
+    page.screenshot(path=screenshots / 'swagger-ui.png')
+    assert blocked == []
+
+
+def test_redoc_renders_every_operation_offline(live_server, page, screenshots, client):
+    blocked = block_other_hosts(page, live_server.url)
+
+    page.goto(f'{live_server.url}/api/redoc/')
+    page.wait_for_selector('[data-section-id*="/operation/"]')
+
+    titles = [title.strip() for title in page.locator('[data-section-id*="/operation/"] h2').all_inner_texts()]
+    assert len(titles) == operation_count(client)
+    assert titles.count('Create a cart') == 1
+    page.screenshot(path=screenshots / 'redoc.png')
+    assert blocked == []
+
+
+def test_home_page_and_admin_product_list(live_server, page, screenshots, django_user_model):
+    django_user_model.objects.create_user(
+        username='staff', email='staff@example.com', password='Staff-pass-42', is_staff=True, is_superuser=True)
+    product = Product.objects.create(
+        title='Teal Lamp', slug='teal-lamp', unit_price=Decimal('19.00'), inventory=4,
+        collection=Collection.objects.create(title='Garden'))
+    blocked = block_other_hosts(page, live_server.url)
+
+    page.goto(f'{live_server.url}/')
+    assert page.title() == 'Storefront'
+    assert page.evaluate("document.querySelector('link[rel=icon]').href") == f'{live_server.url}/static/core/favicon.ico'
+    page.screenshot(path=screenshots / 'home.png', full_page=True)
+
+    page.goto(f'{live_server.url}/admin/login/?next=/admin/store/product/')
+    page.fill('#id_username', 'staff')
+    page.fill('#id_password', 'Staff-pass-42')
+    page.click('input[type=submit]')
+    page.wait_for_selector('#result_list')
+    assert page.locator('#result_list tbody tr').count() == 1
+    assert product.title in page.inner_text('#result_list')
+    page.screenshot(path=screenshots / 'admin-product-list.png', full_page=True)
+    assert blocked == []
