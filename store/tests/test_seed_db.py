@@ -1,15 +1,24 @@
+import hashlib
 import io
+import os
 import random
+import shutil
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, InMemoryStorage
 from django.core.management import call_command
+from PIL import Image
 
-from store.management.commands import seed_db
-from store.models import Collection, Customer, Order, OrderItem, Product
+from store.management.commands import _seed_images, seed_db
+from store.models import Collection, Customer, Order, OrderItem, Product, ProductImage
 
 # The store app must not import the tags app: its models are looked up by name.
 Tag = apps.get_model('tags', 'Tag')
@@ -17,17 +26,100 @@ TaggedItem = apps.get_model('tags', 'TaggedItem')
 User = get_user_model()
 
 DEMO_USERNAMES = [username for username, *_ in seed_db.CUSTOMERS]
+IMAGE_DIRECTORY = 'store/images'
 
 
-def run_seed():
+@pytest.fixture(autouse=True)
+def storage(settings, tmp_path):
+    """Each test stores its images in a media directory of its own (the default storage follows MEDIA_ROOT).
+
+    Removed afterwards: pytest keeps the temporary directories of its recent runs.
+    """
+    media_root = tmp_path / 'media'
+    settings.MEDIA_ROOT = str(media_root)
+    yield ProductImage._meta.get_field('image').storage
+    shutil.rmtree(media_root, ignore_errors=True)
+
+
+@pytest.fixture
+def in_memory_storage(settings, storage):
+    """The default storage (the image field's) keeps its files in memory: a storage that is not the disk."""
+    settings.STORAGES = {**settings.STORAGES, 'default': {'BACKEND': 'django.core.files.storage.InMemoryStorage'}}
+    assert isinstance(storage, InMemoryStorage)
+    return storage
+
+
+# (slug, title, collection) -> PNG bytes, kept for the later tests of the same process.
+RENDERED = {}
+
+
+@pytest.fixture(autouse=True)
+def reuse_rendered_pictures(request, monkeypatch):
+    """Rendering 1000 pictures takes half a second or more: tests reuse an earlier render's bytes.
+
+    The pictures are deterministic (which the tests that ask for `real_render` check, rendering every time).
+    """
+    if 'real_render' in request.fixturenames:
+        return
+    render = _seed_images.render
+
+    def reuse(*args):
+        if args not in RENDERED:
+            RENDERED[args] = render(*args)
+        return RENDERED[args]
+
+    monkeypatch.setattr(_seed_images, 'render', reuse)
+
+
+@pytest.fixture
+def real_render():
+    """Every picture rendered by `_seed_images.render` itself (see `reuse_rendered_pictures`)."""
+
+
+@pytest.fixture
+def render_calls(monkeypatch):
+    """The slugs `_seed_images.render` is called for, in order."""
+    calls = []
+    render = _seed_images.render
+
+    def spy(slug, title, collection):
+        calls.append(slug)
+        return render(slug, title, collection)
+
+    monkeypatch.setattr(_seed_images, 'render', spy)
+    return calls
+
+
+def run_seed(stderr=None):
     out = io.StringIO()
-    call_command('seed_db', stdout=out, stderr=io.StringIO())
+    call_command('seed_db', stdout=out, stderr=stderr if stderr is not None else io.StringIO())
     return out.getvalue()
 
 
 def counts():
     return {model.__name__: model.objects.count()
-            for model in (Collection, Product, User, Customer, Order, OrderItem, Tag, TaggedItem)}
+            for model in (Collection, Product, User, Customer, Order, OrderItem, Tag, TaggedItem, ProductImage)}
+
+
+def demo_image_name(slug):
+    return f'{IMAGE_DIRECTORY}/seed-{slug}.png'
+
+
+def stored_files(storage):
+    """{name: (size, mtime in ns, SHA-256)} of every file in the image directory."""
+    if not storage.exists(IMAGE_DIRECTORY):
+        return {}
+    files = {}
+    for file in storage.listdir(IMAGE_DIRECTORY)[1]:
+        name = f'{IMAGE_DIRECTORY}/{file}'
+        stat = os.stat(storage.path(name))
+        with storage.open(name) as opened:
+            files[name] = (stat.st_size, stat.st_mtime_ns, hashlib.sha256(opened.read()).hexdigest())
+    return files
+
+
+def image_rows():
+    return sorted(ProductImage.objects.values_list('product__slug', 'image'))
 
 
 def product_rows():
@@ -56,12 +148,16 @@ def snapshot():
         'customers': sorted(Customer.objects.values_list('user__username', 'phone', 'birth_date', 'membership')),
         'order_items': order_item_rows(),
         'tagging': tagging_rows(),
+        'images': image_rows(),
     }
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures('in_memory_storage')
 class TestSeedDb:
-    def test_first_run_creates_the_demo_data(self):
+    """The rows, the whole catalogue. Their files stay in memory: creating 1000 files costs seconds on some disks."""
+
+    def test_first_run_creates_the_demo_data(self, storage):
         output = run_seed()
 
         assert output.startswith('Populating the database...')
@@ -85,6 +181,10 @@ class TestSeedDb:
         assert TaggedItem.objects.count() > 0
         assert set(TaggedItem.objects.values_list('object_id', flat=True)) <= set(
             Product.objects.values_list('pk', flat=True))
+        assert output.rstrip().endswith(' and 1000 images.')
+        assert image_rows() == [(slug, demo_image_name(slug)) for slug in sorted(
+            Product.objects.values_list('slug', flat=True))]
+        assert len(storage.listdir(IMAGE_DIRECTORY)[1]) == 1000
 
     def test_orders_are_realistic(self):
         run_seed()
@@ -140,7 +240,7 @@ class TestSeedDb:
 
         output = run_seed()
 
-        assert 'Created 25 products' in output
+        assert 'Created 25 products, ' in output and output.rstrip().endswith(' and 25 images.')
         assert 'collections' not in output and 'orders' not in output
         assert snapshot() == before
         assert Product.objects.get(pk=kept.pk).unit_price == Decimal('123.45')
@@ -194,3 +294,221 @@ class TestSeedDb:
         run_seed()
 
         assert random.getstate() == state
+
+
+@pytest.fixture
+def small_catalogue(monkeypatch):
+    """Two brands a collection instead of ten: 200 products, for the tests that write real files."""
+    monkeypatch.setattr(seed_db, 'CATALOG', {
+        title: (brands[:2], nouns, selling_points)
+        for title, (brands, nouns, selling_points) in seed_db.CATALOG.items()})
+    return len(seed_db.build_products()[0])
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures('small_catalogue')
+class TestSeedDbImages:
+    """The files: on the file system (a temporary MEDIA_ROOT) unless a test says otherwise; 200 products."""
+
+    def test_every_product_gets_one_image_of_its_own(self, storage, small_catalogue):
+        run_seed()
+
+        rows = image_rows()
+        assert [slug for slug, _ in rows] == sorted(Product.objects.values_list('slug', flat=True))
+        assert rows == [(slug, demo_image_name(slug)) for slug, _ in rows]
+        digests = set()
+        for _, name in rows:
+            with storage.open(name) as file:
+                data = file.read()
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                assert (image.format, image.size) == ('PNG', (_seed_images.SIZE, _seed_images.SIZE))
+                image.load()
+            assert len(data) < 8 * 1024
+            digests.add(hashlib.sha256(data).hexdigest())
+        assert len(digests) == len(rows) == small_catalogue
+        assert set(stored_files(storage)) == {name for _, name in rows}
+
+    def test_two_fresh_seeds_store_the_same_bytes(self, storage, small_catalogue, real_render,
+                                                  django_capture_on_commit_callbacks):
+        run_seed()
+        first = {name: digest for name, (_, _, digest) in stored_files(storage).items()}
+        # Deleting the rows deletes their files once committed: the next run starts from nothing.
+        with django_capture_on_commit_callbacks(execute=True):
+            OrderItem.objects.all().delete()
+            Product.objects.all().delete()
+        assert stored_files(storage) == {}
+
+        output = run_seed()
+
+        assert f'Created {small_catalogue} products, ' in output
+        assert output.rstrip().endswith(f' and {small_catalogue} images.')
+        assert {name: digest for name, (_, _, digest) in stored_files(storage).items()} == first
+
+    def test_the_picture_does_not_depend_on_the_process(self, real_render):
+        """Another interpreter (another hash seed) renders the same bytes: no `hash()`, no global state."""
+        args = ('voltix-smart-watch', 'Voltix Smart Watch', 'Electronics')
+        script = ('import importlib.util, sys\n'
+                  'spec = importlib.util.spec_from_file_location("seed_images", sys.argv[1])\n'
+                  'module = importlib.util.module_from_spec(spec)\n'
+                  'spec.loader.exec_module(module)\n'
+                  'sys.stdout.buffer.write(module.render(*sys.argv[2:]))\n')
+        result = subprocess.run([sys.executable, '-c', script, _seed_images.__file__, *args],
+                                capture_output=True, check=True, env={**os.environ, 'PYTHONHASHSEED': '12345'})
+
+        assert result.stdout == _seed_images.render(*args) == _seed_images.render(*args)
+        assert _seed_images.render(*args) != _seed_images.render('voltix-power-bank', 'Voltix Power Bank',
+                                                                 'Electronics')
+
+    def test_second_run_writes_no_file(self, storage, render_calls):
+        run_seed()
+        before = stored_files(storage)
+        rows = list(ProductImage.objects.order_by('pk').values_list('pk', 'product_id', 'image'))
+        render_calls.clear()
+
+        output = run_seed()
+
+        assert 'Nothing to do: the demo data is already there.' in output
+        assert render_calls == []
+        assert stored_files(storage) == before
+        assert list(ProductImage.objects.order_by('pk').values_list('pk', 'product_id', 'image')) == rows
+
+    def test_a_deleted_image_is_created_again(self, storage, render_calls, django_capture_on_commit_callbacks):
+        run_seed()
+        before = stored_files(storage)
+        removed = list(ProductImage.objects.order_by('pk').values_list('pk', flat=True)[10:13])
+        removed_names = set(ProductImage.objects.filter(pk__in=removed).values_list('image', flat=True))
+        with django_capture_on_commit_callbacks(execute=True):
+            for image in ProductImage.objects.filter(pk__in=removed):
+                image.delete()
+        assert set(before) - set(stored_files(storage)) == removed_names
+        render_calls.clear()
+
+        output = run_seed()
+
+        assert 'Created 3 images.' in output
+        assert len(render_calls) == 3
+        after = stored_files(storage)
+        assert {name: digest for name, (_, _, digest) in after.items()} == {
+            name: digest for name, (_, _, digest) in before.items()}
+        assert {name: stat for name, stat in after.items() if name not in removed_names} == {
+            name: stat for name, stat in before.items() if name not in removed_names}
+        assert sorted(ProductImage.objects.values_list('image', flat=True)) == sorted(before)
+
+    def test_a_missing_file_is_written_again(self, storage, render_calls):
+        run_seed()
+        before = stored_files(storage)
+        rows = list(ProductImage.objects.order_by('pk').values_list('pk', 'product_id', 'image'))
+        lost = [name for _, _, name in rows[:2]]
+        for name in lost:
+            storage.delete(name)
+        render_calls.clear()
+
+        output = run_seed()
+
+        assert 'Created 2 image files.' in output
+        assert 'images' not in output
+        assert len(render_calls) == 2
+        assert list(ProductImage.objects.order_by('pk').values_list('pk', 'product_id', 'image')) == rows
+        after = stored_files(storage)
+        assert set(after) == set(before)
+        assert all(after[name][2] == before[name][2] for name in lost)
+        assert all(after[name] == before[name] for name in before if name not in lost)
+
+    def test_a_file_already_under_a_demo_name_is_used_as_it_is(self, storage, small_catalogue):
+        product_slug = seed_db.build_products()[0][0].slug
+        name = demo_image_name(product_slug)
+        assert storage.save(name, ContentFile(b'left over')) == name
+
+        run_seed()
+
+        assert ProductImage.objects.get(product__slug=product_slug).image.name == name
+        with storage.open(name) as file:
+            assert file.read() == b'left over'
+        # No `seed-<slug>_abc1234.png` copy next to the taken name.
+        assert len(stored_files(storage)) == small_catalogue
+
+    def test_a_concurrent_writer_of_a_demo_name_wins(self, storage, monkeypatch, render_calls):
+        """The listing said missing, but the file appeared since: Django's renamed copy is removed."""
+        run_seed()
+        before = stored_files(storage)
+        render_calls.clear()
+        # The listing misses three names that are in fact there.
+        monkeypatch.setattr(seed_db, '_stored_names', lambda storage, names: set(names[3:]))
+
+        output = run_seed()
+
+        assert len(render_calls) == 3
+        assert 'Nothing to do: the demo data is already there.' in output
+        assert stored_files(storage) == before
+
+    def test_a_product_that_has_other_images_gets_no_demo_image(self, storage):
+        run_seed()
+        product = Product.objects.order_by('pk').first()
+        product.images.all().delete()
+        photo = ProductImage.objects.create(product=product, image=ContentFile(b'a photo', name='photo.png'))
+
+        output = run_seed()
+
+        assert 'Nothing to do: the demo data is already there.' in output
+        assert list(product.images.all()) == [photo]
+
+    def test_a_demo_name_used_by_another_product_is_skipped(self, storage, small_catalogue):
+        slug = seed_db.build_products()[0][0].slug
+        other = Product.objects.create(title='Other', slug='other', unit_price=Decimal('1.00'), inventory=1,
+                                       collection=Collection.objects.create(title='Other'))
+        storage.save(demo_image_name(slug), ContentFile(b'not a demo picture'))
+        ProductImage.objects.create(product=other, image=demo_image_name(slug))
+        stderr = io.StringIO()
+
+        output = run_seed(stderr=stderr)
+
+        assert output.rstrip().endswith(f' and {small_catalogue - 1} images.')
+        assert f'Skipped the demo image of {slug}: another product has an image stored as ' in stderr.getvalue()
+        assert not ProductImage.objects.filter(product__slug=slug).exists()
+        assert ProductImage.objects.filter(image=demo_image_name(slug)).get().product == other
+
+    def test_a_storage_that_cannot_list_is_asked_name_by_name(self, storage, monkeypatch):
+        run_seed()
+        before = stored_files(storage)
+        storage.delete(demo_image_name(Product.objects.order_by('pk').first().slug))
+
+        def cannot_list(self, path):
+            raise NotImplementedError
+
+        with monkeypatch.context() as patch:
+            patch.setattr(FileSystemStorage, 'listdir', cannot_list)
+            output = run_seed()
+
+        assert 'Created 1 image file.' in output
+        assert stored_files(storage).keys() == before.keys()
+
+    def test_a_storage_other_than_the_file_system(self, in_memory_storage, small_catalogue, api_client):
+        output = run_seed()
+
+        assert output.rstrip().endswith(f' and {small_catalogue} images.')
+        product = Product.objects.order_by('pk').first()
+        name = product.images.get().image.name
+        assert name == demo_image_name(product.slug)
+        with in_memory_storage.open(name) as file, Image.open(file) as image:
+            assert image.size == (_seed_images.SIZE, _seed_images.SIZE)
+        assert len(in_memory_storage.listdir(IMAGE_DIRECTORY)[1]) == small_catalogue
+        assert 'Nothing to do: the demo data is already there.' in run_seed()
+        assert len(in_memory_storage.listdir(IMAGE_DIRECTORY)[1]) == small_catalogue
+        assert api_client.get(f'/store/products/{product.pk}/').json()['images'][0]['image'] == (
+            f'http://testserver/media/{name}')
+
+    def test_the_api_shows_the_image(self, storage, api_client):
+        run_seed()
+        product = Product.objects.order_by('pk').first()
+        image = product.images.get()
+
+        response = api_client.get(f'/store/products/{product.pk}/')
+
+        assert response.status_code == 200
+        assert response.json()['images'] == [
+            {'id': image.pk, 'image': f'http://testserver/media/{demo_image_name(product.slug)}'}]
+        assert Path(storage.path(image.image.name)).is_file()
+        page = api_client.get('/store/products/').json()['results']
+        assert page and all(len(item['images']) == 1 for item in page)

@@ -1,19 +1,33 @@
-"""`manage.py seed_db`: demo collections, products, customers, orders and tags.
+"""`manage.py seed_db`: demo collections, products with images, customers, orders and tags.
 
 The whole data set is planned first, deterministically (`random.Random` with fixed seeds, never the
 global generator), independently of what the database holds. Only then is it compared with the
 database by natural keys, and only what is missing is inserted: collections by title, products by
 slug, users by username, customers for demo users lacking one, orders for demo customers that have
-none, tags by label and tagged items by (tag, content type, object id). Existing rows are left alone,
-so a second run changes nothing and a run on a partly seeded database recreates exactly the missing
-rows with their original values.
+none, tags by label, tagged items by (tag, content type, object id) and images for demo products that
+have none. Existing rows are left alone, so a second run changes nothing and a run on a partly seeded
+database recreates exactly the missing rows with their original values.
 
 Rows are inserted with `bulk_create` inside one transaction. MySQL (and older MariaDB) do not return
 primary keys from a bulk insert, so the ids are always read back by the natural keys afterwards.
 Users inserted in bulk fire no `post_save` signal, so their Customer rows are inserted here too.
 
+Every demo product that has no image gets one: a small picture generated from its slug, title and
+collection (`_seed_images`; the same product always gets the same bytes), stored through the image
+field's storage (the default storage: MEDIA_ROOT today, S3 tomorrow) under a name of its own,
+`store/images/seed-<slug>.png`, since deleting a ProductImage row deletes its file. A product that
+already has images, the demo one or others, gets no new row, but a demo image row whose file is gone
+gets its file written again. Existing files are never rewritten: the storage is listed once and only
+names it lacks are saved, so a re-run neither rewrites a file nor makes Django store a `_abc123`
+suffixed copy next to a taken name (should another process write the same name meanwhile, the copy
+Django made is deleted and the other file kept). A file found under a demo name is taken as it is. A
+demo name already used by another product's image row is skipped with a warning (two rows sharing a
+file would lose it together). Files are written before their rows are inserted: a rolled-back run
+leaves at most unreferenced demo files, which the next run uses.
+
 Demo users get an unusable password: the command may run against a production database.
 """
+import posixpath
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -22,13 +36,16 @@ from decimal import Decimal
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from store.caching import invalidate_catalogue
-from store.models import Collection, Customer, Order, OrderItem, Product
+from store.models import Collection, Customer, Order, OrderItem, Product, ProductImage
+
+from . import _seed_images
 
 SEED = 20240611
 BATCH_SIZE = 500
@@ -254,8 +271,27 @@ def _first_ids(queryset, lookup, keys):
     return ids
 
 
+def _stored_names(storage, names):
+    """The names among these that the storage holds: one listing per directory, not one request per name."""
+    by_directory = {}
+    for name in names:
+        by_directory.setdefault(posixpath.dirname(name), []).append(name)
+    stored = set()
+    for directory, in_directory in by_directory.items():
+        try:
+            _, files = storage.listdir(directory)
+        except FileNotFoundError:
+            continue
+        except NotImplementedError:
+            stored.update(name for name in in_directory if storage.exists(name))
+            continue
+        listed = {posixpath.join(directory, file) for file in files}
+        stored.update(name for name in in_directory if name in listed)
+    return stored
+
+
 class Command(BaseCommand):
-    help = 'Populates the database with demo collections, products, customers, orders and tags'
+    help = 'Populates the database with demo collections, products with images, customers, orders and tags'
 
     def handle(self, *args, **options):
         self.stdout.write('Populating the database...')
@@ -272,6 +308,7 @@ class Command(BaseCommand):
             self.seed_customers_and_orders(customers, product_ids)
             if apps.is_installed('tags'):
                 self.seed_tags(tagging, product_ids)
+            self.seed_images(products, product_ids)
             # Bulk inserts send no signals: cached catalogue pages must go explicitly.
             invalidate_catalogue()
 
@@ -396,3 +433,59 @@ class Command(BaseCommand):
                 new_items.append(TaggedItem(tag_id=key[0], content_type=content_type, object_id=key[1]))
         TaggedItem.objects.bulk_create(new_items, batch_size=BATCH_SIZE)
         self.created['tagged items'] = len(new_items)
+
+    def seed_images(self, products, product_ids):
+        """One generated picture for every demo product without an image; missing demo files written again."""
+        image_field = ProductImage._meta.get_field('image')
+        storage = image_field.storage
+        planned = {}
+        for spec in products:
+            if spec.slug in product_ids:
+                # The field's upload_to and the storage's name rules: 'store/images/seed-<slug>.png'.
+                name = image_field.generate_filename(None, _seed_images.file_name(spec.slug))
+                if len(name) > image_field.max_length:
+                    raise AssertionError(f'The demo image name {name} is too long for the image field.')
+                planned[spec.slug] = (product_ids[spec.slug][0], name, spec)
+        slug_of = {product_id: slug for slug, (product_id, _, _) in planned.items()}
+
+        with_images = set()
+        demo_rows = {}  # slug -> None, in id order: the demo products that have their demo image row
+        for product_id, name in _values(ProductImage.objects, 'product_id', slug_of, 'product_id', 'image'):
+            with_images.add(product_id)
+            slug = slug_of[product_id]
+            if name == planned[slug][1]:
+                demo_rows[slug] = None
+        # Demo names that image rows already use: for a product without images, another product's row.
+        used = {name for (name,) in _values(ProductImage.objects, 'image',
+                                            [name for _, name, _ in planned.values()], 'image')}
+
+        new_rows = []
+        for slug, (product_id, name, _) in planned.items():
+            if product_id in with_images:
+                continue
+            if name in used:
+                self.stderr.write(self.style.WARNING(
+                    f'Skipped the demo image of {slug}: another product has an image stored as {name}.'))
+                continue
+            new_rows.append(slug)
+
+        needed = new_rows + list(demo_rows)
+        stored = _stored_names(storage, [planned[slug][1] for slug in needed])
+        restored = 0
+        for slug in needed:
+            _, name, spec = planned[slug]
+            if name in stored:
+                continue
+            saved = storage.save(name, ContentFile(_seed_images.render(spec.slug, spec.title, spec.collection)),
+                                 max_length=image_field.max_length)
+            if saved != name:
+                # Another process stored this name since the listing: keep its file, not Django's renamed copy.
+                storage.delete(saved)
+            elif slug in demo_rows:
+                restored += 1
+
+        ProductImage.objects.bulk_create(
+            [ProductImage(product_id=planned[slug][0], image=planned[slug][1]) for slug in new_rows],
+            batch_size=BATCH_SIZE)
+        self.created['images'] = len(new_rows)
+        self.created['image files'] = restored
