@@ -3,6 +3,8 @@
 DATABASE_URL and REDIS_URL still come from the real environment, so CI runs the same suite on
 MariaDB and Redis.
 """
+import atexit
+import shutil
 import tempfile
 from urllib.parse import urlsplit, urlunsplit
 
@@ -16,6 +18,7 @@ ALLOWED_HOSTS = ['testserver', 'localhost', '127.0.0.1']
 PASSWORD_HASHERS = ['django.contrib.auth.hashers.MD5PasswordHasher']
 EMAIL_BACKEND = 'django.core.mail.backends.locmem.EmailBackend'
 MEDIA_ROOT = tempfile.mkdtemp(prefix='storefront-test-media-')
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)  # uploads and seeded images go with the process
 
 if REDIS_URL:
     # Each pytest-xdist worker gets its own Redis database, so clearing the cache in one worker's test
