@@ -1,8 +1,14 @@
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import ngettext
 
 from . import models
 from .caching import invalidate_catalogue
@@ -12,6 +18,12 @@ def changelist_link(model_name, filter_field, obj_id, text):
     """A link to another changelist filtered to the rows that point at `obj_id`."""
     url = reverse(f'admin:store_{model_name}_changelist') + '?' + urlencode({filter_field: str(obj_id)})
     return format_html('<a href="{}">{}</a>', url, text)
+
+
+def image_thumbnail(product_image):
+    if product_image is None or product_image.image.name == '':
+        return ''
+    return format_html('<img src="{}" class="thumbnail" alt="" />', product_image.image.url)
 
 
 class InventoryFilter(admin.SimpleListFilter):
@@ -33,14 +45,12 @@ class ProductImageInline(admin.TabularInline):
     extra = 0
 
     def thumbnail(self, instance):
-        if instance.image.name != '':
-            return format_html('<img src="{}" class="thumbnail" />', instance.image.url)
-        return ''
+        return image_thumbnail(instance)
 
 
 @admin.register(models.Product)
 class ProductAdmin(admin.ModelAdmin):
-    autocomplete_fields = ['collection']
+    autocomplete_fields = ['collection', 'promotions']
     prepopulated_fields = {'slug': ['title']}
     actions = ['clear_inventory']
     inlines = [ProductImageInline]
@@ -55,10 +65,7 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.display(description='Image')
     def thumbnail(self, product):
-        image = next(iter(product.images.all()), None)
-        if image is None:
-            return ''
-        return format_html('<img src="{}" class="thumbnail" alt="" />', image.image.url)
+        return image_thumbnail(next(iter(product.images.all()), None))
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related('images')
@@ -75,7 +82,12 @@ class ProductAdmin(admin.ModelAdmin):
     def clear_inventory(self, request, queryset):
         updated_count = queryset.update(inventory=0)
         invalidate_catalogue()
-        self.message_user(request, f'{updated_count} products were successfully updated.', messages.SUCCESS)
+        message = ngettext(
+            '%(count)d product was successfully updated.',
+            '%(count)d products were successfully updated.',
+            updated_count,
+        ) % {'count': updated_count}
+        self.message_user(request, message, messages.SUCCESS)
 
     class Media:
         css = {'all': ['store/styles.css']}
@@ -97,6 +109,21 @@ class CollectionAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(products_count=Count('products'))
 
 
+@admin.register(models.Promotion)
+class PromotionAdmin(admin.ModelAdmin):
+    list_display = ['description', 'discount', 'products_count']
+    # Explicit, as for collections: the annotation's GROUP BY leaves no default order.
+    ordering = ['description', 'id']
+    search_fields = ['description']
+
+    @admin.display(description='products', ordering='products_count')
+    def products_count(self, promotion):
+        return changelist_link('product', 'promotions__id', promotion.id, promotion.products_count)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(products_count=Count('product'))
+
+
 @admin.register(models.Customer)
 class CustomerAdmin(admin.ModelAdmin):
     autocomplete_fields = ['user']
@@ -109,18 +136,54 @@ class CustomerAdmin(admin.ModelAdmin):
 
     @admin.display(ordering='orders_count')
     def orders(self, customer):
-        return changelist_link('order', 'customer__id', customer.id, f'{customer.orders_count} Orders')
+        count = customer.orders_count
+        text = ngettext('%(count)d order', '%(count)d orders', count) % {'count': count}
+        return changelist_link('order', 'customer__id', customer.id, text)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(orders_count=Count('order'))
 
 
+class PreloadedAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that shows its selected option from the object the form already holds
+    (`preloaded`) instead of querying for it, so an inline of N lines does not cost N queries."""
+    preloaded = None
+
+    def optgroups(self, name, value, attr=None):
+        selected = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
+        if self.preloaded is None or selected != [str(self.preloaded.pk)]:
+            return super().optgroups(name, value, attr)  # a new or changed choice: look it up
+        options = [] if self.is_required else [self.create_option(name, '', '', False, 0)]
+        label = self.choices.field.label_from_instance(self.preloaded)
+        options.append(self.create_option(name, self.preloaded.pk, label, True, len(options)))
+        return [(None, options, 0)]
+
+
+class OrderItemForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        product_field = self.instance._meta.get_field('product')
+        widget = getattr(self.fields['product'].widget, 'widget', self.fields['product'].widget)
+        if isinstance(widget, PreloadedAutocompleteSelect) and product_field.is_cached(self.instance):
+            widget.preloaded = self.instance.product
+
+
 class OrderItemInline(admin.TabularInline):
     model = models.OrderItem
+    form = OrderItemForm
     autocomplete_fields = ['product']
     extra = 0
     min_num = 1
     max_num = 10
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == 'product':
+            kwargs['widget'] = PreloadedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get('using'))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_queryset(self, request):
+        # One query for the lines and their products: each line's title ("2 × Espresso") and product widget.
+        return super().get_queryset(request).select_related('product')
 
 
 @admin.register(models.Order)
@@ -132,3 +195,100 @@ class OrderAdmin(admin.ModelAdmin):
     list_per_page = 20
     list_select_related = ['customer__user']
     ordering = ['-placed_at']
+    search_fields = ['customer__user__first_name', 'customer__user__last_name', 'customer__user__email']
+
+
+class CartItemInline(admin.TabularInline):
+    model = models.CartItem
+    fields = ['product', 'quantity', 'unit_price', 'total_price']
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description='unit price')
+    def unit_price(self, item):
+        return item.product.unit_price
+
+    @admin.display(description='total price')
+    def total_price(self, item):
+        return item.total_price
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related('product')
+
+
+@admin.register(models.Cart)
+class CartAdmin(admin.ModelAdmin):
+    """Carts belong to the shoppers who fill them through the API: staff look at them and may delete them."""
+    fields = ['id', 'created_at', 'updated_at', 'items_count', 'total_price']
+    readonly_fields = fields
+    inlines = [CartItemInline]
+    list_display = ['id', 'created_at', 'updated_at', 'items_count', 'total_price']
+    list_filter = ['updated_at']
+    list_per_page = 20
+    ordering = ['-updated_at', 'id']
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description='items', ordering='items_count')
+    def items_count(self, cart):
+        return cart.items_count
+
+    @admin.display(description='total price', ordering='total')
+    def total_price(self, cart):
+        return cart.total.quantize(models.CENT)  # SQLite sums without the decimal places
+
+    def get_queryset(self, request):
+        line_total = ExpressionWrapper(
+            F('items__quantity') * F('items__product__unit_price'),
+            output_field=DecimalField(max_digits=12, decimal_places=2))
+        return super().get_queryset(request).annotate(
+            items_count=Count('items'),
+            total=Coalesce(Sum(line_total), Decimal('0.00'), output_field=DecimalField(max_digits=12, decimal_places=2)),
+        )
+
+    class Media:
+        # Also hides the cart item rows' "CartItem object (n)" titles (the model has no __str__).
+        css = {'all': ['store/styles.css']}
+
+
+@admin.register(models.Review)
+class ReviewAdmin(admin.ModelAdmin):
+    autocomplete_fields = ['product']
+    list_display = ['product', 'name', 'date']
+    list_filter = ['date']
+    list_per_page = 20
+    list_select_related = ['product']
+    ordering = ['-date', '-id']
+    search_fields = ['name', 'description', 'product__title']
+
+
+@admin.register(models.ProductImage)
+class ProductImageAdmin(admin.ModelAdmin):
+    autocomplete_fields = ['product']
+    list_display = ['thumbnail', 'product']
+    list_display_links = ['thumbnail', 'product']
+    list_per_page = 20
+    list_select_related = ['product']
+    ordering = ['product__title', 'id']
+    search_fields = ['product__title']
+
+    @admin.display(description='Image')
+    def thumbnail(self, product_image):
+        return image_thumbnail(product_image)
+
+    class Media:
+        css = {'all': ['store/styles.css']}

@@ -3,6 +3,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from model_bakery import baker
 
@@ -59,6 +61,15 @@ def result_ids(response):
 
 def result_titles(response):
     return [obj.title for obj in response.context['cl'].result_list]
+
+
+def queries_for_get(client, url, params=None):
+    """The number of queries a GET of `url` makes (after one warm-up GET) and the response."""
+    client.get(url, params)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(queries), response
 
 
 def assert_page_within_budget(client, url, budget, assert_max_queries):
@@ -320,6 +331,12 @@ class TestClearInventoryAction:
         assert [str(message) for message in get_messages(response.wsgi_request)] == [
             '2 products were successfully updated.']
 
+    def test_one_product_is_reported_in_the_singular(self, admin_client):
+        response = self.post_action(admin_client, [make_product(inventory=20)])
+
+        assert [str(message) for message in get_messages(response.wsgi_request)] == [
+            '1 product was successfully updated.']
+
 
 @pytest.mark.django_db
 class TestProductListEditableUnitPrice:
@@ -423,9 +440,19 @@ class TestCustomerChangelist:
         response = admin_client.get(changelist_url('customer'))
 
         assert (
-            f'<td class="field-orders"><a href="/admin/store/order/?customer__id={customer.id}">2 Orders</a></td>'
+            f'<td class="field-orders"><a href="/admin/store/order/?customer__id={customer.id}">2 orders</a></td>'
             in response.content.decode()
         )
+
+    @pytest.mark.parametrize('orders, text', [(0, '0 orders'), (1, '1 order'), (2, '2 orders')])
+    def test_orders_column_uses_the_right_plural(self, admin_client, orders, text):
+        customer = make_customer()
+        for _ in range(orders):
+            make_order(customer=customer)
+
+        response = admin_client.get(changelist_url('customer'))
+
+        assert f'?customer__id={customer.id}">{text}</a></td>' in response.content.decode()
 
     def test_orders_link_target_lists_only_the_customer_orders(self, admin_client):
         customer = make_customer()
