@@ -202,6 +202,9 @@ class Cart(models.Model):
         cart.item_rows = [row for row in rows if row[0] is not None]  # an empty cart joins to one empty row
         return cart
 
+    def __str__(self):
+        return f'Cart {self.id}'
+
     class Meta:
         indexes = [models.Index(fields=['updated_at'], name='store_cart_updated_idx')]
 
@@ -210,6 +213,9 @@ class CartItem(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name='items')
     product = models.ForeignKey(Product, on_delete=models.CASCADE)
     quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_LINE_QUANTITY)])
+
+    def __str__(self):
+        return f'{self.quantity} × {self.product}'
 
     @property
     def total_price(self):
@@ -228,10 +234,16 @@ class Review(models.Model):
     description = models.TextField()
     date = models.DateField(auto_now_add=True)
 
+    def __str__(self):
+        return f'Review {self.pk} by {self.name}'
+
 
 class ProductImage(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name='images')
     image = models.ImageField(upload_to='store/images', validators=[validate_file_size])
+
+    def __str__(self):
+        return self.image.name
 
 
 class CatalogueVersion(models.Model):

@@ -1,4 +1,4 @@
-"""The "Customer Service" group that migration store.0002 creates (course-part3 §11).
+"""The "Customer Service" group that migrations store.0002 and 0004 set up (course-part3 §11).
 
 It manages customers and orders and views customer history; its staff members use the history endpoint.
 """
@@ -17,6 +17,10 @@ EXPECTED_PERMISSIONS = {
     ('customer', 'change_customer'), ('customer', 'delete_customer'),
     ('order', 'view_order'), ('order', 'add_order'), ('order', 'change_order'), ('order', 'delete_order'),
     ('customer', 'view_history'),
+    # store.0004: the lines of those orders, and the products put on them.
+    ('orderitem', 'view_orderitem'), ('orderitem', 'add_orderitem'),
+    ('orderitem', 'change_orderitem'), ('orderitem', 'delete_orderitem'),
+    ('product', 'view_product'),
 }
 
 
