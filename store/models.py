@@ -95,12 +95,6 @@ class Customer(models.Model):
     def last_name(self):
         return self.user.last_name
 
-    @classmethod
-    def for_user(cls, user):
-        """The user's profile; users created before the profile signal existed get one on first need."""
-        customer, _ = cls.objects.get_or_create(user=user)
-        return customer
-
     class Meta:
         ordering = ['user__first_name', 'user__last_name']
         permissions = [

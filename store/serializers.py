@@ -5,10 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.storage import FileSystemStorage
 from django.db import connection, models
 from django.utils.encoding import filepath_to_uri
-from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
+from rest_framework import serializers
 
-from . import services
 from .models import (
     CENT,
     MAX_LINE_QUANTITY,
@@ -199,27 +197,11 @@ class AddCartItemSerializer(serializers.Serializer):
         except Product.DoesNotExist:
             raise serializers.ValidationError('No product with the given ID was found.') from None
 
-    def save(self, **kwargs):
-        data = self.validated_data
-        try:
-            self.instance = services.add_to_cart(
-                cart_id=self.context['cart_id'], product=data['product_id'], quantity=data['quantity'])
-        except services.OutOfStock as error:
-            raise serializers.ValidationError({'quantity': [str(error)]}) from error
-        return self.instance
-
 
 class UpdateCartItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = CartItem
         fields = ['quantity']
-
-    def validate_quantity(self, value):
-        try:
-            services.check_stock(product=self.instance.product, quantity=value)
-        except services.OutOfStock as error:
-            raise serializers.ValidationError(str(error)) from error
-        return value
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -270,26 +252,5 @@ class UpdateOrderSerializer(serializers.ModelSerializer):
         fields = ['payment_status']
 
 
-class IdempotencyConflict(APIException):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_code = 'idempotency_key_reused'
-
-
 class CreateOrderSerializer(serializers.Serializer):
     cart_id = serializers.UUIDField()
-
-    def save(self, **kwargs):
-        """Place the order (see services.place_order); sets `created` False for an idempotent replay."""
-        try:
-            self.instance, self.created = services.place_order(
-                customer=self.context['customer'],
-                cart_id=self.validated_data['cart_id'],
-                idempotency_key=self.context.get('idempotency_key'),
-            )
-        except services.IdempotencyKeyReused as error:
-            raise IdempotencyConflict(str(error)) from error
-        except services.InsufficientStock as error:
-            raise serializers.ValidationError({'cart_id': [str(shortage) for shortage in error.shortages]}) from error
-        except services.OrderError as error:
-            raise serializers.ValidationError({'cart_id': [str(error)]}) from error
-        return self.instance

@@ -1,15 +1,22 @@
 """Business operations that write several rows: each owns its transaction and its locks.
 
 Product rows are always locked in primary-key order, so concurrent operations never deadlock.
-Errors are domain exceptions; the API layer turns them into 4xx responses.
+Errors are the domain exceptions of store.exceptions; store.exception_handler turns them into 4xx responses.
 """
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 
 from .caching import invalidate_catalogue
+from .exceptions import (
+    CartCannotBeOrdered,
+    CartNotFound,
+    IdempotencyKeyReused,
+    InsufficientStock,
+    OrderError,
+    OutOfStock,
+)
 from .models import (
     MAX_LINE_QUANTITY,
     Cart,
@@ -21,35 +28,6 @@ from .models import (
 )
 from .signals import order_created
 from .tasks import queue_order_confirmation
-
-
-class OutOfStock(Exception):
-    """A cart line or an order asks for more units of a product than are available."""
-
-    def __init__(self, product, available):
-        super().__init__(product, available)
-        self.product = product
-        self.available = available
-
-    def __str__(self):
-        return f'Only {self.available} units of "{self.product.title}" are available.'
-
-
-class OrderError(Exception):
-    """An order cannot be placed or changed; the message says why."""
-
-
-class InsufficientStock(OrderError):
-    def __init__(self, shortages):
-        super().__init__(*shortages)
-        self.shortages = shortages
-
-    def __str__(self):
-        return ' '.join(str(shortage) for shortage in self.shortages)
-
-
-class IdempotencyKeyReused(OrderError):
-    pass
 
 
 def check_stock(*, product, quantity):
@@ -75,7 +53,7 @@ def add_to_cart(*, cart_id, product, quantity):
     # Touching the cart also locks its row, which serialises concurrent adds to it, so two requests
     # cannot both create the line.
     if not touch_cart(cart_id):
-        raise Http404('No Cart matches the given query.')
+        raise CartNotFound()
     check_stock(product=product, quantity=quantity)
     try:
         # Most adds are of a new product: insert straight away (in a savepoint), and only on the
@@ -90,6 +68,22 @@ def add_to_cart(*, cart_id, product, quantity):
     item.quantity += quantity
     item.save(update_fields=['quantity'])
     return item
+
+
+@transaction.atomic
+def update_cart_item(*, item, quantity):
+    """Set a cart line's quantity, within the product's stock (`item.product` loaded)."""
+    touch_cart(item.cart_id)
+    check_stock(product=item.product, quantity=quantity)
+    item.quantity = quantity
+    item.save(update_fields=['quantity'])
+    return item
+
+
+@transaction.atomic
+def remove_cart_item(*, item):
+    touch_cart(item.cart_id)
+    item.delete()
 
 
 @transaction.atomic
@@ -115,10 +109,10 @@ def place_order(*, customer, cart_id, idempotency_key=None):
             return previous, False
     if not cart_exists:
         # Also for a cart that was already ordered: placing it deleted it (as the course answers).
-        raise OrderError('No cart with the given ID was found.')
+        raise CartCannotBeOrdered('No cart with the given ID was found.')
     quantities = dict(CartItem.objects.filter(cart_id=cart_id).values_list('product_id', 'quantity'))
     if not quantities:
-        raise OrderError('The cart is empty.')
+        raise CartCannotBeOrdered('The cart is empty.')
     products = lock_products(quantities.keys())
     shortages = [OutOfStock(product, product.inventory)
                  for pk, product in products.items() if product.inventory < quantities[pk]]

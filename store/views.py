@@ -1,6 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
-from django.db.models import Count, Prefetch, ProtectedError
+from django.db.models import Count, ProtectedError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -23,15 +22,7 @@ from .filters import (
     ProductFilterBackend,
     StableOrderingFilter,
 )
-from .models import (
-    Cart,
-    CartItem,
-    Collection,
-    Customer,
-    Order,
-    OrderItem,
-    Product,
-)
+from .models import Cart, CartItem, Collection, Customer, Product
 from .pagination import DefaultPagination
 from .permissions import (
     CanCancelOrder,
@@ -39,6 +30,7 @@ from .permissions import (
     IsAdminOrReadOnly,
     ViewCustomerHistoryPermission,
 )
+from .selectors import customer_of, orders_with_items
 from .serializers import (
     AddCartItemSerializer,
     CartItemSerializer,
@@ -162,35 +154,27 @@ class CartItemViewSet(NestedViewSetMixin, ModelViewSet):
     def get_parent(self):
         if self.request.method != 'POST':
             return super().get_parent()
-        # Adding an item: add_to_cart finds the cart itself (it touches and locks its row, 404 when there
-        # is none), so here only the id's form is checked, and the cart is not read twice.
+        # Adding an item: add_to_cart finds the cart itself (it touches and locks its row, CartNotFound
+        # when there is none), so here only the id's form is checked, and the cart is not read twice.
         try:
-            return Cart(pk=Cart._meta.pk.to_python(self.kwargs['cart_pk']))
+            Cart._meta.pk.to_python(self.kwargs['cart_pk'])
         except DjangoValidationError as error:
             raise Http404('No Cart matches the given query.') from error
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), 'cart_id': self.parent_pk}
+        return None
 
     def get_queryset(self):
         return CartItem.objects.filter(cart_id=self.parent_pk).select_related('product').order_by('id')
 
-    @transaction.atomic
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.add_to_cart(
+            cart_id=self.kwargs['cart_pk'], product=data['product_id'], quantity=data['quantity'])
+
     def perform_update(self, serializer):
-        services.touch_cart(self.parent_pk)
-        serializer.save()
+        services.update_cart_item(item=serializer.instance, quantity=serializer.validated_data['quantity'])
 
-    @transaction.atomic
     def perform_destroy(self, instance):
-        services.touch_cart(self.parent_pk)
-        instance.delete()
-
-
-def orders_with_items():
-    """Orders with their items and the items' products loaded in two more queries, newest first."""
-    return Order.objects.prefetch_related(
-        Prefetch('items', queryset=OrderItem.objects.select_related('product').order_by('id')),
-    ).order_by('-placed_at', '-id')
+        services.remove_cart_item(item=instance)
 
 
 class CustomerViewSet(ProtectedDestroyMixin, ModelViewSet):
@@ -209,7 +193,7 @@ class CustomerViewSet(ProtectedDestroyMixin, ModelViewSet):
     def get_object(self):
         # The `me` route is the only one without an id that asks for an object (DRF's OPTIONS does too).
         if not self.detail:
-            return Customer.for_user(self.request.user)
+            return customer_of(self.request.user)
         return super().get_object()
 
     @action(detail=False, methods=['GET', 'PUT', 'PATCH'], permission_classes=[IsAuthenticated])
@@ -261,13 +245,12 @@ class OrderViewSet(ModelViewSet):
         if len(idempotency_key) > self.MAX_IDEMPOTENCY_KEY_LENGTH:
             raise serializers.ValidationError(
                 {'Idempotency-Key': [f'Ensure this header has no more than {self.MAX_IDEMPOTENCY_KEY_LENGTH} characters.']})
-        serializer = CreateOrderSerializer(data=request.data, context={
-            'customer': Customer.for_user(request.user),
-            'idempotency_key': idempotency_key or None,
-        })
+        serializer = CreateOrderSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = serializer.save()
-        headers = {} if serializer.created else {'Idempotent-Replayed': 'true'}
+        order, created = services.place_order(customer=customer_of(request.user),
+                                              cart_id=serializer.validated_data['cart_id'],
+                                              idempotency_key=idempotency_key or None)
+        headers = {} if created else {'Idempotent-Replayed': 'true'}
         return Response(self.serialize_order(order), status=status.HTTP_201_CREATED, headers=headers)
 
     def perform_destroy(self, instance):
@@ -276,11 +259,7 @@ class OrderViewSet(ModelViewSet):
     @extend_schema(request=None, responses={200: OrderSerializer})
     @action(detail=True, methods=['POST'])
     def cancel(self, request, pk=None):
-        try:
-            order = services.cancel_order(order=self.get_object())
-        except services.OrderError as error:
-            return Response({'detail': str(error)}, status=status.HTTP_400_BAD_REQUEST)
-        return Response(self.serialize_order(order))
+        return Response(self.serialize_order(services.cancel_order(order=self.get_object())))
 
     def serialize_order(self, order):
         """The order as the list and detail show it, read back with its items."""

@@ -171,14 +171,17 @@ class TestCreateOrder:
         assert response.status_code == status.HTTP_201_CREATED
         assert response.json()['customer'] == customer_of(user).pk
 
-    def test_a_user_without_a_customer_profile_gets_one(self, authenticate, post_order, mug):
+    def test_a_user_without_a_customer_profile_returns_404(self, authenticate, post_order, mug):
         user = authenticate()
-        Customer.objects.filter(user=user).delete()  # a user from before the create-customer signal
+        Customer.objects.filter(user=user).delete()  # staff deleted the profile
+        cart = make_cart((mug, 1))
 
-        response = post_order(make_cart((mug, 1)).pk)
+        response = post_order(cart.pk)
 
-        assert response.status_code == status.HTTP_201_CREATED
-        assert response.json()['customer'] == customer_of(user).pk
+        assert response.status_code == status.HTTP_404_NOT_FOUND
+        assert response.json() == {'detail': 'No Customer matches the given query.'}
+        assert not Order.objects.exists() and Cart.objects.filter(pk=cart.pk).exists()
+        assert not Customer.objects.filter(user=user).exists()
 
     def test_client_cannot_set_customer_prices_status_or_ids(self, authenticate, post_order, mug, make_customer):
         other = make_customer()

@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 from django.core import serializers
 
@@ -32,15 +34,19 @@ class TestCustomerForNewUser:
 
 
 @pytest.mark.django_db
-class TestCustomerForUser:
-    def test_returns_the_existing_customer(self, django_user_model):
-        user = django_user_model.objects.create_user(username='joe', email='joe@example.com', password='x')
-        assert Customer.for_user(user) == Customer.objects.get(user=user)
-        assert Customer.objects.count() == 1
+class TestProfilesForOlderUsers:
+    """Migration store.0005 gives every user without a profile (from before the receiver) one."""
 
-    def test_creates_a_customer_for_a_user_that_predates_the_signal(self, django_user_model):
-        user = django_user_model.objects.create_user(username='old', email='old@example.com', password='x')
-        Customer.objects.filter(user=user).delete()
-        customer = Customer.for_user(user)
-        assert customer.pk is not None and customer.user == user
-        assert Customer.objects.filter(user=user).count() == 1
+    def test_the_migration_creates_the_missing_profiles_only(self, django_user_model):
+        from django.apps import apps
+        create_missing_profiles = importlib.import_module(
+            'store.migrations.0005_customer_for_every_user').create_missing_profiles
+        old = django_user_model.objects.create_user(username='old', email='old@example.com', password='x')
+        Customer.objects.filter(user=old).delete()
+        current = django_user_model.objects.create_user(username='joe', email='joe@example.com', password='x')
+        existing = Customer.objects.get(user=current)
+
+        create_missing_profiles(apps, None)
+
+        assert Customer.objects.filter(user=old).count() == 1
+        assert list(Customer.objects.filter(user=current)) == [existing]

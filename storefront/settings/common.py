@@ -224,6 +224,8 @@ REST_FRAMEWORK = {
     # Clients are identified by REMOTE_ADDR unless this many trusted proxies append to X-Forwarded-For.
     'NUM_PROXIES': int(env('NUM_PROXIES', '0')),
     'DEFAULT_SCHEMA_CLASS': 'core.schema.StorefrontAutoSchema',
+    # The store's business errors (store.exceptions) become 400/404/422 responses here, in one place.
+    'EXCEPTION_HANDLER': 'store.exception_handler.exception_handler',
 }
 
 SPECTACULAR_SETTINGS = {
