@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from model_bakery import baker
 
 from store.models import Cart, CartItem, Collection, Customer, Order, OrderItem, Product
@@ -12,8 +12,13 @@ def make_product(**fields):
     return baker.make(Product, **{'unit_price': Decimal('10.00'), 'inventory': 5, **fields})
 
 
+# A check constraint refuses with IntegrityError; MySQL's UNSIGNED column (PositiveIntegerField) refuses a
+# negative number first, with DataError ("out of range").
+REFUSED = (IntegrityError, DataError)
+
+
 def assert_rejected_by_database(create):
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(REFUSED), transaction.atomic():
         create()
 
 
@@ -26,7 +31,7 @@ class TestProductConstraints:
 
     def test_inventory_cannot_be_updated_below_zero(self):
         product = make_product(inventory=3)
-        with pytest.raises(IntegrityError), transaction.atomic():
+        with pytest.raises(REFUSED), transaction.atomic():
             Product.objects.filter(pk=product.pk).update(inventory=-1)
         product.refresh_from_db()
         assert product.inventory == 3
