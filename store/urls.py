@@ -9,11 +9,14 @@ router.register('carts', views.CartViewSet)
 router.register('customers', views.CustomerViewSet)
 router.register('orders', views.OrderViewSet, basename='orders')
 
+# Nested routers: format suffixes as on the parent, but no API root of their own (the parent has it).
 products_router = routers.NestedDefaultRouter(router, 'products', lookup='product')
+products_router.include_root_view = False
 products_router.register('reviews', views.ReviewViewSet, basename='product-reviews')
 products_router.register('images', views.ProductImageViewSet, basename='product-images')
 
 carts_router = routers.NestedDefaultRouter(router, 'carts', lookup='cart')
+carts_router.include_root_view = False
 carts_router.register('items', views.CartItemViewSet, basename='cart-items')
 
 urlpatterns = router.urls + products_router.urls + carts_router.urls

@@ -14,7 +14,7 @@ from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
-from . import services
+from . import extension_points, services
 from .caching import CachedCatalogueMixin
 from .filters import (
     BoundedSearchFilter,
@@ -83,13 +83,18 @@ class ProtectedDestroyMixin:
 class ProductViewSet(CachedCatalogueMixin, ProtectedDestroyMixin, ModelViewSet):
     queryset = Product.objects.all()  # the serializer reads the images of a whole page in one query
     serializer_class = ProductSerializer
-    filter_backends = [ProductFilterBackend, BoundedSearchFilter, StableOrderingFilter]
+    own_filter_backends = [ProductFilterBackend, BoundedSearchFilter, StableOrderingFilter]
     filterset_class = ProductFilter
     pagination_class = DefaultPagination
     permission_classes = [IsAdminOrReadOnly]
     search_fields = ['title', 'description']
     ordering_fields = ['unit_price', 'last_update']
     protected_error = 'Product cannot be deleted because it is associated with an order item.'
+
+    @property
+    def filter_backends(self):
+        # Read per request: other apps add theirs when they are ready (store.extension_points).
+        return [*self.own_filter_backends, *extension_points.product_filter_backends]
 
 
 class CollectionViewSet(CachedCatalogueMixin, ProtectedDestroyMixin, ModelViewSet):

@@ -7,5 +7,9 @@ class StoreCustomConfig(AppConfig):
     verbose_name = 'Store customisations'
 
     def ready(self):
+        from store import extension_points
+
         from . import signals
+        from .filters import TagFilterBackend
         signals.connect()
+        extension_points.add_product_filter_backend(TagFilterBackend)

@@ -5,7 +5,10 @@ from django.db.models.signals import post_delete, post_save
 from likes.models import LikedItem
 from store.caching import invalidate_catalogue
 from store.models import Product
+from store.signals import catalogue_seeded
 from tags.models import Tag, TaggedItem
+
+from .seeding import seed_demo_tags
 
 
 def product_tags_changed(sender, instance, raw=False, **kwargs):
@@ -31,3 +34,4 @@ def connect():
     post_delete.connect(product_tags_changed, sender=TaggedItem, dispatch_uid='store_custom.untagged')
     post_save.connect(tag_renamed, sender=Tag, dispatch_uid='store_custom.tag_renamed')
     post_delete.connect(forget_deleted_product, sender=Product, dispatch_uid='store_custom.forget_deleted_product')
+    catalogue_seeded.connect(seed_demo_tags, dispatch_uid='store_custom.seed_demo_tags')

@@ -11,22 +11,11 @@ from likes.models import LikedItem
 from likes.serializers import LikeSummarySerializer
 from store.models import Product
 from store.permissions import IsAdminOrReadOnly
-from store.views import NestedViewSetMixin, ProductViewSet
+from store.views import NestedViewSetMixin
 from tags.models import Tag, TaggedItem
 from tags.serializers import TagSerializer
 
-from .filters import TagFilterBackend
-
 PRODUCT_PK = OpenApiParameter('product_pk', int, OpenApiParameter.PATH, description="The product's id.")
-
-
-# /store/products/ with `?tag=`; served instead of store's ProductViewSet (storefront/urls.py).
-class TaggedProductViewSet(ProductViewSet):
-    filter_backends = [*ProductViewSet.filter_backends, TagFilterBackend]
-
-    def get_view_name(self):
-        # The browsable API's title names the resource ("Product List"), not this class.
-        return f'Product {self.suffix}' if self.suffix else 'Product'
 
 
 @extend_schema(parameters=[PRODUCT_PK])

@@ -16,9 +16,8 @@ urlpatterns = [
     path('favicon.ico', favicon, name='favicon'),
     path('admin/', admin.site.urls),
     path('healthz/', health, name='health'),
-    # store_custom (products with tags and likes) goes first: for the same URL the first match wins.
-    *([path('store/', include('store_custom.urls'))] if apps.is_installed('store_custom') else []),
     path('store/', include('store.urls')),
+    *([path('store/', include('store_custom.urls'))] if apps.is_installed('store_custom') else []),
     path('auth/', include('core.urls')),
     path('api/schema/', SchemaView.as_view(), name='schema'),
     path('api/docs/', SpectacularSwaggerView.as_view(url_name='schema'), name='swagger-ui'),

@@ -9,9 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, InMemoryStorage
 from django.core.management import call_command
@@ -20,9 +18,6 @@ from PIL import Image
 from store.management.commands import _seed_images, seed_db
 from store.models import Collection, Customer, Order, OrderItem, Product, ProductImage
 
-# The store app must not import the tags app: its models are looked up by name.
-Tag = apps.get_model('tags', 'Tag')
-TaggedItem = apps.get_model('tags', 'TaggedItem')
 User = get_user_model()
 
 DEMO_USERNAMES = [username for username, *_ in seed_db.CUSTOMERS]
@@ -98,7 +93,7 @@ def run_seed(stderr=None):
 
 def counts():
     return {model.__name__: model.objects.count()
-            for model in (Collection, Product, User, Customer, Order, OrderItem, Tag, TaggedItem, ProductImage)}
+            for model in (Collection, Product, User, Customer, Order, OrderItem, ProductImage)}
 
 
 def demo_image_name(slug):
@@ -132,13 +127,6 @@ def order_item_rows():
         'order__customer__user__username', 'order__payment_status', 'product__slug', 'quantity', 'unit_price'))
 
 
-def tagging_rows():
-    slugs = dict(Product.objects.values_list('pk', 'slug'))
-    content_type = ContentType.objects.get_for_model(Product)
-    return sorted((label, slugs.get(object_id)) for label, object_id in TaggedItem.objects.filter(
-        content_type=content_type).values_list('tag__label', 'object_id'))
-
-
 def snapshot():
     return {
         'counts': counts(),
@@ -147,7 +135,6 @@ def snapshot():
         'users': sorted(User.objects.values_list('username', 'email', 'first_name', 'last_name')),
         'customers': sorted(Customer.objects.values_list('user__username', 'phone', 'birth_date', 'membership')),
         'order_items': order_item_rows(),
-        'tagging': tagging_rows(),
         'images': image_rows(),
     }
 
@@ -177,10 +164,6 @@ class TestSeedDb:
         assert Order.objects.count() > 0
         assert Order.objects.values('payment_status').distinct().count() > 1
         assert OrderItem.objects.count() > 0
-        assert Tag.objects.count() == len(seed_db.TAG_LABELS)
-        assert TaggedItem.objects.count() > 0
-        assert set(TaggedItem.objects.values_list('object_id', flat=True)) <= set(
-            Product.objects.values_list('pk', flat=True))
         assert output.rstrip().endswith(' and 1000 images.')
         assert image_rows() == [(slug, demo_image_name(slug)) for slug in sorted(
             Product.objects.values_list('slug', flat=True))]
@@ -233,8 +216,6 @@ class TestSeedDb:
         featured = Collection.objects.exclude(featured_product=None).values_list('featured_product_id', flat=True)
         removed = list(Product.objects.filter(orderitems=None).exclude(pk__in=featured).exclude(pk=kept.pk)
                        .order_by('pk').values_list('pk', flat=True)[:25])
-        TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Product),
-                                  object_id__in=removed).delete()
         untouched_ids = set(Product.objects.exclude(pk__in=removed).values_list('pk', flat=True))
         Product.objects.filter(pk__in=removed).delete()
 
@@ -277,16 +258,6 @@ class TestSeedDb:
 
         assert not User.objects.filter(username='customer1').exists()
         assert Customer.objects.filter(user__username__in=DEMO_USERNAMES).count() == 4
-
-    def test_without_the_tags_app_nothing_is_tagged(self, monkeypatch):
-        is_installed = seed_db.apps.is_installed
-        monkeypatch.setattr(seed_db.apps, 'is_installed', lambda name: name != 'tags' and is_installed(name))
-
-        output = run_seed()
-
-        assert Product.objects.count() == 1000
-        assert (Tag.objects.count(), TaggedItem.objects.count()) == (0, 0)
-        assert 'tag' not in output
 
     def test_the_global_random_generator_is_not_used(self):
         state = random.getstate()

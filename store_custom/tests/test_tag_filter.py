@@ -1,10 +1,11 @@
 """/store/products/?tag=<label>: the product list filtered by tag, served fresh from the cached catalogue.
 
-store_custom's TaggedProductViewSet serves /store/products/ (its URLs come before store's).
+store's ProductViewSet serves /store/products/; store_custom adds the tag filter through
+store.extension_points when it is ready.
 """
 import pytest
 from django.contrib.auth.models import Group
-from django.urls import resolve
+from django.urls import URLResolver, get_resolver, resolve
 from drf_spectacular.generators import SchemaGenerator
 from model_bakery import baker
 from rest_framework import status
@@ -14,7 +15,7 @@ from store.models import Collection
 from store.views import ProductViewSet
 from store_custom.filters import TagFilterBackend
 from store_custom.tests.helpers import make_product, warm_content_types
-from store_custom.views import ProductLikeView, ProductTagViewSet, TaggedProductViewSet
+from store_custom.views import ProductLikeView, ProductTagViewSet
 from tags.models import Tag, TaggedItem
 
 LIST_URL = '/store/products/'
@@ -227,10 +228,22 @@ class TestCachedTaggedPages:
 
 
 class TestWiring:
-    def test_products_are_served_by_the_tag_aware_viewset(self):
-        assert resolve(LIST_URL).func.cls is TaggedProductViewSet
-        assert resolve(f'{LIST_URL}1/').func.cls is TaggedProductViewSet
-        assert issubclass(TaggedProductViewSet, ProductViewSet)
+    def test_products_are_served_by_stores_viewset_with_the_tag_filter(self):
+        assert resolve(LIST_URL).func.cls is ProductViewSet
+        assert resolve(f'{LIST_URL}1/').func.cls is ProductViewSet
+        assert ProductViewSet().filter_backends[-1] is TagFilterBackend
+
+    def test_every_route_is_registered_once(self):
+        def routes(patterns, prefix=''):
+            for pattern in patterns:
+                if isinstance(pattern, URLResolver):
+                    yield from routes(pattern.url_patterns, prefix + str(pattern.pattern))
+                else:
+                    yield prefix + str(pattern.pattern)
+
+        all_routes = list(routes(get_resolver().url_patterns))
+        assert len(all_routes) == len(set(all_routes))
+        assert [route for route in all_routes if route.startswith('store/^products/$')] == ['store/^products/$']
 
     def test_tags_and_likes_routes(self):
         assert resolve(f'{LIST_URL}1/tags/').func.cls is ProductTagViewSet

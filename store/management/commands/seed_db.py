@@ -1,11 +1,11 @@
-"""`manage.py seed_db`: demo collections, products with images, customers, orders and tags.
+"""`manage.py seed_db`: demo collections, products with images, customers and orders (and, from the apps
+that receive `store.signals.catalogue_seeded`, their own demo rows: store_custom tags the products).
 
 The whole data set is planned first, deterministically (`random.Random` with fixed seeds, never the
 global generator), independently of what the database holds. Only then is it compared with the
 database by natural keys, and only what is missing is inserted: collections by title, products by
 slug, users by username, customers for demo users lacking one, orders for demo customers that have
-none, tags by label, tagged items by (tag, content type, object id) and images for demo products that
-have none. Existing rows are left alone, so a second run changes nothing and a run on a partly seeded
+none, and images for demo products that have none. Existing rows are left alone, so a second run changes nothing and a run on a partly seeded
 database recreates exactly the missing rows with their original values.
 
 Rows are inserted with `bulk_create` inside one transaction. MySQL (and older MariaDB) do not return
@@ -33,9 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -44,6 +42,7 @@ from django.utils.text import slugify
 
 from store.caching import invalidate_catalogue
 from store.models import Collection, Customer, Order, OrderItem, Product, ProductImage
+from store.signals import catalogue_seeded
 
 from . import _seed_images
 
@@ -164,11 +163,6 @@ CUSTOMERS = [
 ]
 PAYMENT_STATUSES = [Order.PAYMENT_STATUS_COMPLETE, Order.PAYMENT_STATUS_PENDING, Order.PAYMENT_STATUS_FAILED]
 
-TAG_LABELS = ['bestseller', 'clearance', 'eco-friendly', 'gift idea',
-              'limited edition', 'new arrival', 'on sale', 'staff pick']
-TAGGED_SHARE = 0.2
-
-
 @dataclass
 class ProductSpec:
     title: str
@@ -245,16 +239,6 @@ def build_customers(product_slugs):
     return customers
 
 
-def build_tagging(product_slugs):
-    """(tag label, product slug) pairs for about a fifth of the products."""
-    rng = random.Random(f'{SEED}:tags')
-    pairs = []
-    for slug in product_slugs:
-        if rng.random() < TAGGED_SHARE:
-            pairs.extend((label, slug) for label in rng.sample(TAG_LABELS, rng.randint(1, 2)))
-    return pairs
-
-
 def _values(queryset, lookup, keys, *fields):
     """`queryset.filter(<lookup>__in=keys).values_list(*fields)`, ordered by id, in chunks."""
     keys = list(keys)
@@ -291,14 +275,13 @@ def _stored_names(storage, names):
 
 
 class Command(BaseCommand):
-    help = 'Populates the database with demo collections, products with images, customers, orders and tags'
+    help = 'Populates the database with demo collections, products with images, customers, orders (and tags)'
 
     def handle(self, *args, **options):
         self.stdout.write('Populating the database...')
         products, featured = build_products()
         product_slugs = [p.slug for p in products]
         customers = build_customers(product_slugs)
-        tagging = build_tagging(product_slugs)
 
         self.created = {}
         with transaction.atomic():
@@ -306,8 +289,11 @@ class Command(BaseCommand):
             product_ids = self.seed_products(products, collection_ids)
             self.feature_products(featured, collection_ids, new_collection_ids, product_ids)
             self.seed_customers_and_orders(customers, product_ids)
-            if apps.is_installed('tags'):
-                self.seed_tags(tagging, product_ids)
+            # Other apps seed their own demo rows for these products (store_custom: tags).
+            for _, created in catalogue_seeded.send(
+                    sender=self.__class__, slugs=product_slugs,
+                    product_ids={slug: pk for slug, (pk, _) in product_ids.items()}):
+                self.created.update(created or {})
             self.seed_images(products, product_ids)
             # Bulk inserts send no signals: cached catalogue pages must go explicitly.
             invalidate_catalogue()
@@ -412,27 +398,6 @@ class Command(BaseCommand):
         Order.objects.bulk_update(placed, ['placed_at'], batch_size=BATCH_SIZE)
         OrderItem.objects.bulk_create(items, batch_size=BATCH_SIZE)
         self.created['order items'] = len(items)
-
-    def seed_tags(self, tagging, product_ids):
-        Tag = apps.get_model('tags', 'Tag')
-        TaggedItem = apps.get_model('tags', 'TaggedItem')
-        existing = set(Tag.objects.filter(label__in=TAG_LABELS).values_list('label', flat=True))
-        missing = [label for label in TAG_LABELS if label not in existing]
-        Tag.objects.bulk_create([Tag(label=label) for label in missing], batch_size=BATCH_SIZE)
-        self.created['tags'] = len(missing)
-        tag_ids = dict(Tag.objects.filter(label__in=TAG_LABELS).values_list('label', 'pk'))
-
-        content_type = ContentType.objects.get_for_model(Product)
-        tagged = set(TaggedItem.objects.filter(content_type=content_type, tag_id__in=tag_ids.values())
-                     .values_list('tag_id', 'object_id'))
-        new_items = []
-        for label, slug in tagging:
-            key = (tag_ids[label], product_ids[slug][0]) if slug in product_ids else None
-            if key and key not in tagged:
-                tagged.add(key)
-                new_items.append(TaggedItem(tag_id=key[0], content_type=content_type, object_id=key[1]))
-        TaggedItem.objects.bulk_create(new_items, batch_size=BATCH_SIZE)
-        self.created['tagged items'] = len(new_items)
 
     def seed_images(self, products, product_ids):
         """One generated picture for every demo product without an image; missing demo files written again."""
