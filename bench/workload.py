@@ -1,0 +1,69 @@
+"""What the benchmark asks of the shop and of the floor, the same in a single run, a scale comparison and an A/B.
+
+The endpoint rows (each read uncached, with a query parameter no request has used before, and from
+a warm cache), and the write flow with its floor reference (4 requests each).
+"""
+import json
+import random
+import secrets
+
+from bench import loadgen
+
+CONCURRENCY = 8
+# bench/dataset.py's common title word; not imported from there, as dataset needs Django set up.
+SEARCH_WORD = 'classic'
+
+
+def unique_suffix():
+    """Cache-busting query parameters unique across the whole run: '_=<token>-<n>'."""
+    token = secrets.token_hex(3)
+    counter = iter(range(10 ** 12))
+    return lambda: f'_={token}-{next(counter)}'
+
+
+def endpoint_rows(info):
+    deep, detail, cart = info['deep_page'], info['detail_id'], info['cart_5_lines']
+    cached = [
+        ('product list page 1', '/store/products/'),
+        ('deep page', f'/store/products/?page={deep}'),
+        ('collection filter', '/store/products/?collection_id=3'),
+        ('order by price', '/store/products/?ordering=unit_price'),
+        ('search', f'/store/products/?search={SEARCH_WORD}'),
+        ('product detail', f'/store/products/{detail}/'),
+        ('collections', '/store/collections/'),
+    ]
+    rows = []
+    for name, path in cached:
+        rows.append((f'{name} (uncached)', path, True))
+        rows.append((f'{name} (warm cache)', path, False))
+    rows.append(('cart with 5 lines', f'/store/carts/{cart}/', False))
+    return rows
+
+
+def busting(path, suffix):
+    sep = '&' if '?' in path else '?'
+    return lambda n: f'{path}{sep}{suffix()}'
+
+
+def write_flow(products):
+    """Create a cart, add 3 distinct random products: True when all 4 requests succeed."""
+    def operation(client, n):
+        status, _, body = client.request('POST', '/store/carts/', b'{}')
+        if status != 201:
+            raise loadgen.HTTPError(f'POST /store/carts/ answered {status}: {body[:200]!r}')
+        cart = json.loads(body)['id']
+        for product_id in random.Random(n).sample(range(1, products + 1), 3):
+            payload = json.dumps({'product_id': product_id, 'quantity': 1}).encode()
+            status, _, body = client.request('POST', f'/store/carts/{cart}/items/', payload)
+            if status != 201:
+                raise loadgen.HTTPError(f'POST items answered {status}: {body[:200]!r}')
+        return True
+    return operation
+
+
+def floor_flow(client, n):
+    for _ in range(4):
+        status, _, _ = client.request('POST', '/floor/', b'{}')
+        if status != 200:
+            raise loadgen.HTTPError(f'floor answered {status}')
+    return True
