@@ -9,16 +9,22 @@ old version, which nobody asks for any more.
 import hashlib
 import re
 import time
+from functools import lru_cache
 
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F
 from django.http import HttpResponse
+from django.urls import URLResolver, get_resolver
 from django.utils.cache import patch_vary_headers
 
 from .models import CatalogueVersion
 
 CACHE_TIMEOUT = 10 * 60
+# The cached catalogue: the routes (by URL name) whose JSON is filed under the catalogue version.
+CACHED_ROUTE_NAMES = frozenset({'products-list', 'products-detail', 'collection-list', 'collection-detail'})
+# Where a request keeps the version it reads (the middleware's lookup serves the view and its pagination).
+VERSION_ATTRIBUTE = 'catalogue_version'
 VERSION_SQL = (f'SELECT {connection.ops.quote_name("value")} FROM '
                f'{connection.ops.quote_name(CatalogueVersion._meta.db_table)} WHERE id = 1')
 
@@ -42,6 +48,42 @@ def invalidate_catalogue():
     transaction.on_commit(bump_catalogue_version)
 
 
+def version_for(request):
+    """The catalogue version this request reads, looked up once per request (Django's or DRF's)."""
+    version = getattr(request, VERSION_ATTRIBUTE, None)
+    if version is None:
+        version = catalogue_version()
+        setattr(request, VERSION_ATTRIBUTE, version)
+    return version
+
+
+@lru_cache(maxsize=4)  # once per URLconf
+def cached_route_patterns(resolver):
+    """The full-path regexes of the cached routes, from the URLconf (format-suffix variants left out)."""
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            regex = prefix + pattern.pattern.regex.pattern.removeprefix('^')
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, regex)
+            elif pattern.name in CACHED_ROUTE_NAMES and '(?P<format>' not in regex:
+                yield re.compile(regex)
+    return tuple(walk(resolver.url_patterns, resolver.pattern.regex.pattern))
+
+
+def is_cached_path(path):
+    """Whether a path is a cached catalogue route; detail ids are integers (anything else is a 404)."""
+    for pattern in cached_route_patterns(get_resolver()):
+        match = pattern.match(path)
+        if match:
+            return match.groupdict().get('pk', '0').isdigit()
+    return False
+
+
+def is_cached_route(request):
+    match = request.resolver_match
+    return match is not None and match.url_name in CACHED_ROUTE_NAMES
+
+
 def catalogue_key(request, version):
     """The cache key of a catalogue response: the version, the Accept header as sent and the full URL.
 
@@ -50,6 +92,17 @@ def catalogue_key(request, version):
     """
     digest = hashlib.sha256(f'{request.META.get("HTTP_ACCEPT", "")} {request.build_absolute_uri()}'.encode())
     return f'store:catalogue:{version}:{digest.hexdigest()}'
+
+
+def count_key(request, queryset):
+    """The cache key of a cached listing's row count, or None off the cached catalogue.
+
+    The query's SQL is the key: whatever filtered it (filters, search, tags), same rows, same count.
+    """
+    if not is_cached_route(request):
+        return None
+    digest = hashlib.sha256(repr(queryset.query.sql_with_params()).encode()).hexdigest()
+    return f'store:catalogue:{version_for(request)}:count:{digest}'
 
 
 def cached_response(hit):
@@ -75,9 +128,7 @@ class CachedCatalogueMixin:
     def cached(self, request, render, *args, **kwargs):
         if request.accepted_renderer.format != 'json':
             return render(request, *args, **kwargs)
-        version = getattr(request._request, 'catalogue_version', None)
-        self.catalogue_version = catalogue_version() if version is None else version  # the pagination's too
-        key = catalogue_key(request, self.catalogue_version)
+        key = catalogue_key(request, version_for(request))
         hit = cache.get(key)
         if hit is not None:
             return cached_response(hit)
@@ -97,21 +148,18 @@ class CatalogueCacheMiddleware:
     """Answer GETs of cached catalogue pages before sessions, authentication, CSRF and DRF run.
 
     A cached page is the same for every caller, but a request with credentials still goes through, so a
-    bad token gets its 401 as before. Misses carry the version read here on to the view, which renders
-    and files the page under it. Placed after the CORS, security and X-Frame-Options middleware, which
-    set their headers on these answers as on any other.
+    bad token gets its 401 as before. On a miss the view renders and files the page under the version
+    read here (`version_for`). Placed after the CORS, security and X-Frame-Options middleware, which set
+    their headers on these answers as on any other.
     """
-    # The routes of the cached views: product and collection lists and details.
-    PATH = re.compile(r'/store/(?:products|collections)/(?:\d+/)?')
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if (request.method == 'GET' and self.PATH.fullmatch(request.path_info)
-                and 'HTTP_AUTHORIZATION' not in request.META):
-            request.catalogue_version = catalogue_version()
-            hit = cache.get(catalogue_key(request, request.catalogue_version))
+        if (request.method == 'GET' and 'HTTP_AUTHORIZATION' not in request.META
+                and is_cached_path(request.path_info)):
+            hit = cache.get(catalogue_key(request, version_for(request)))
             if hit is not None:
                 response = cached_response(hit)
                 # As on a miss, where the session middleware adds it (the page itself is the same for all).

@@ -1,4 +1,3 @@
-import hashlib
 from functools import partial
 
 from django.core.cache import cache
@@ -7,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 
-from .caching import CACHE_TIMEOUT
+from .caching import CACHE_TIMEOUT, count_key
 
 
 class CataloguePaginator(Paginator):
@@ -58,11 +57,5 @@ class DefaultPagination(PageNumberPagination):
     max_page_size = 100
 
     def paginate_queryset(self, queryset, request, view=None):
-        version = getattr(view, 'catalogue_version', None)
-        count_key = None
-        if version is not None:
-            # The query's SQL is the key: whatever filtered it (filters, search, tags), same rows, same count.
-            digest = hashlib.sha256(repr(queryset.query.sql_with_params()).encode()).hexdigest()
-            count_key = f'store:catalogue:{version}:count:{digest}'
-        self.django_paginator_class = partial(CataloguePaginator, count_key=count_key)
+        self.django_paginator_class = partial(CataloguePaginator, count_key=count_key(request, queryset))
         return super().paginate_queryset(queryset, request, view)
