@@ -201,6 +201,8 @@ class CustomerViewSet(ProtectedDestroyMixin, ModelViewSet):
             return customer_of(self.request.user)
         return super().get_object()
 
+    @extend_schema(responses={200: CustomerSerializer, 404: OpenApiResponse(
+        description='The user has no customer profile (profiles are made with the user; staff may have deleted it).')})
     @action(detail=False, methods=['GET', 'PUT', 'PATCH'], permission_classes=[IsAuthenticated])
     def me(self, request):
         customer = self.get_object()
@@ -243,6 +245,7 @@ class OrderViewSet(ModelViewSet):
             description='Retrying with the same key (and cart) returns the original order instead of a second one.')],
         responses={
             201: OrderSerializer,
+            404: OpenApiResponse(description='The user has no customer profile (staff may have deleted it).'),
             422: OpenApiResponse(description='The Idempotency-Key was already used for another cart.'),
         })
     def create(self, request, *args, **kwargs):
