@@ -8,8 +8,7 @@ endpoint at once instead of annotating each one.
 from django.contrib.auth import get_user_model
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import get_view_model
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.plumbing import build_media_type_object, get_view_model, modify_media_types_for_versioning
 from rest_framework.permissions import BasePermission
 from rest_framework.request import clone_request
 
@@ -76,13 +75,21 @@ class StorefrontAutoSchema(AutoSchema):
             return ACTION_SUMMARIES[action].format(**names)
         return None
 
-    def get_error_statuses(self):
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        """drf-spectacular's operation, plus the error responses the view can give that it does not declare."""
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:  # excluded from the schema
+            return None
+        for status in sorted(self.get_error_statuses(operation)):
+            operation['responses'].setdefault(status, self.get_error_response(status))
+        return operation
+
+    def get_error_statuses(self, operation):
         statuses = {'401'}
         method = self.method.upper()
-        if method in ('POST', 'PUT', 'PATCH') or self._get_request_body() or (
-                self.view.filter_backends and self._is_list_view()):
+        if method in ('POST', 'PUT', 'PATCH') or self.get_filter_backends():  # a body, or filters on a list
             statuses.add('400')
-        if method == 'GET' and self._is_list_view() and getattr(self.view, 'pagination_class', None):
+        if method == 'GET' and self.is_paginated(operation):
             statuses.add('404')  # a page out of range
         if self.can_forbid():
             statuses.add('403')
@@ -93,6 +100,24 @@ class StorefrontAutoSchema(AutoSchema):
         if self.view.get_throttles():
             statuses.add('429')
         return statuses
+
+    def is_paginated(self, operation):
+        """Whether drf-spectacular documented the view's pagination parameters for this operation (a list)."""
+        paginator = getattr(self.view, 'paginator', None)
+        if paginator is None:
+            return False
+        page_parameters = {parameter['name'] for parameter in paginator.get_schema_operation_parameters(self.view)}
+        return any(parameter['in'] == 'query' and parameter['name'] in page_parameters
+                   for parameter in operation.get('parameters', []))
+
+    def get_error_response(self, status):
+        """The shared error schema, in each media type the view renders (no per-status examples or headers:
+        the views declare none)."""
+        media_types = modify_media_types_for_versioning(self.view, self.map_renderers('media_type'))
+        return {
+            'content': {media_type: build_media_type_object(ERROR_SCHEMA) for media_type in media_types},
+            'description': ERROR_DESCRIPTIONS[status],
+        }
 
     def can_forbid(self):
         """Whether a logged-in user without staff rights or model permissions can be refused (403)."""
@@ -107,14 +132,6 @@ class StorefrontAutoSchema(AutoSchema):
             return not all(permission.has_permission(request, self.view) for permission in permissions)
         except Exception:  # a permission that needs more than the request: assume it can refuse
             return True
-
-    def _get_response_bodies(self, direction='response'):
-        responses = super()._get_response_bodies(direction)
-        for status in sorted(self.get_error_statuses()):
-            if status not in responses:
-                responses[status] = self._get_response_for_code(
-                    OpenApiResponse(ERROR_SCHEMA, description=ERROR_DESCRIPTIONS[status]), status, direction=direction)
-        return responses
 
 
 class JWTAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -1,88 +1,60 @@
-"""Settings shared by every environment.
+"""Settings shared by every environment, and the one place that reads the process environment.
 
-This module is the one place that reads the process environment (12-factor): `dev.py`, `test.py`
-and `prod.py` only choose defaults and what must be present. Apps never read `os.environ`.
+Every variable the environments share is read here, once, with django-environ (`env`). `dev.py`,
+`test.py` and `prod.py` import everything from this module and override only what differs. Where
+their fallbacks differ, the value read here is None (or an empty list) and each module completes it:
+dev with a development default, prod by refusing to start without it (`require`), test with a value
+of its own. A variable only one environment uses (prod's HTTPS knobs, pytest-xdist's worker id) is
+read there, with the same `env`. No variable is read twice, and apps never read `os.environ`.
 """
-import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
-def env(name, default=None):
-    """The variable's value, or `default` when it is unset or empty."""
-    return os.environ.get(name) or default
+class Env(environ.Env):
+    """django-environ's reader (typed values, `.env` files), with two rules of this project.
+
+    An empty variable counts as unset: `CORS_ALLOWED_ORIGINS=` in a .env or compose file keeps the
+    default. Values are taken literally: django-environ would read `$NAME` as "the value of NAME",
+    but a generated SECRET_KEY or a password can start with `$`.
+    """
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        value = self.ENVIRON.get(var)
+        if not value:
+            if default is self.NOTSET:
+                raise ImproperlyConfigured(f'The environment variable {var} is required with these settings.')
+            return self.parse_value(default, cast) if parse_default and default is not None else default
+        if cast is None and default is not self.NOTSET and default is not None:
+            cast = type(default)  # as django-environ does: env('PORT', default=25) is an int
+        return self.parse_value(value, cast)
+
+    def list(self, var, default=environ.Env.NOTSET):
+        """Comma-separated values, without the spaces around them or empty ones: 'a, b,' is ['a', 'b']."""
+        return [item for item in super().list(var, cast=str.strip, default=default) if item]
 
 
-def env_required(name):
-    value = env(name)
-    if value is None:
-        raise ImproperlyConfigured(f'The environment variable {name} is required with these settings.')
-    return value
+env = Env()
 
 
-def env_bool(name, default=False):
-    value = env(name)
-    if value is None:
-        return default
-    return value.strip().lower() in ('1', 'true', 'yes', 'on')
+def require(**values):
+    """Refuse to start without these values (prod.py), each read above from the variable of its name."""
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise ImproperlyConfigured(' '.join(
+            f'The environment variable {name} is required with these settings.' for name in missing))
 
 
-def env_list(name, default=()):
-    value = env(name)
-    if value is None:
-        return list(default)
-    return [item.strip() for item in value.split(',') if item.strip()]
-
-
-def database_config(url):
-    """Django's DATABASES entry for a DATABASE_URL, with the options each engine needs."""
-    config = dj_database_url.parse(url, conn_max_age=int(env('DB_CONN_MAX_AGE', '60')), conn_health_checks=True)
-    if config['ENGINE'] == 'django.db.backends.sqlite3':
-        config.setdefault('OPTIONS', {}).update({
-            # Readers never wait for the writer, and a commit costs no fsync of the whole file.
-            'init_command': 'PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;',
-            # Writers queue at BEGIN instead of failing with "database is locked" on lock upgrade.
-            'transaction_mode': 'IMMEDIATE',
-            'timeout': 20,
-        })
-    if config['ENGINE'] == 'django.db.backends.mysql':
-        config.setdefault('OPTIONS', {}).update({
-            'charset': 'utf8mb4',
-            'init_command': "SET sql_mode='STRICT_TRANS_TABLES'",
-        })
-        config['TEST'] = {'CHARSET': 'utf8mb4', 'COLLATION': 'utf8mb4_unicode_ci'}
-    return config
-
-
-def cache_config(redis_url):
-    """Redis (shared by every worker) when REDIS_URL is set, else a per-process memory cache."""
-    if redis_url:
-        return {
-            'BACKEND': 'django_redis.cache.RedisCache',
-            'LOCATION': redis_url,
-            'TIMEOUT': 10 * 60,
-            'OPTIONS': {
-                'CLIENT_CLASS': 'django_redis.client.DefaultClient',
-                # A Redis outage must cost milliseconds, not requests: fail fast and fall back to the database.
-                'SOCKET_CONNECT_TIMEOUT': 0.5,
-                'SOCKET_TIMEOUT': 0.5,
-            },
-        }
-    return {
-        'BACKEND': 'django.core.cache.backends.locmem.LocMemCache',
-        'LOCATION': 'storefront',
-        'TIMEOUT': 10 * 60,
-    }
-
-
-SECRET_KEY = env('SECRET_KEY')
-ALLOWED_HOSTS = env_list('ALLOWED_HOSTS')
+# Completed by each environment: dev falls back to development values, prod requires them, test has its own.
+SECRET_KEY = env.str('SECRET_KEY', default=None)
+ALLOWED_HOSTS = env.list('ALLOWED_HOSTS', default=[])
 
 INSTALLED_APPS = [
     # First: its templates override the admin's, DRF's, drf-spectacular's and the debug toolbar's.
@@ -138,11 +110,48 @@ TEMPLATES = [
 
 WSGI_APPLICATION = 'storefront.wsgi.application'
 
-DATABASE_URL = env('DATABASE_URL', f'sqlite:///{BASE_DIR / "db.sqlite3"}')
-DATABASES = {'default': database_config(DATABASE_URL)}
+# prod requires DATABASE_URL; dev and test default to the SQLite file db.sqlite3 in the project folder.
+# Parsed by dj-database-url: django-environ's db_url keeps a percent-encoded socket path (mysql://u@%2Frun%2F...)
+# as the host and passes MySQL's ?ssl-ca= to the driver unconverted.
+DATABASE_URL = env.str('DATABASE_URL', default=None)
+DATABASES = {'default': dj_database_url.parse(DATABASE_URL or f'sqlite:///{BASE_DIR / "db.sqlite3"}',
+                                              conn_max_age=env.int('DB_CONN_MAX_AGE', default=60),
+                                              conn_health_checks=True)}
+if DATABASES['default']['ENGINE'] == 'django.db.backends.sqlite3':
+    DATABASES['default'].setdefault('OPTIONS', {}).update({
+        # Readers never wait for the writer, and a commit costs no fsync of the whole file.
+        'init_command': 'PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;',
+        # Writers queue at BEGIN instead of failing with "database is locked" on lock upgrade.
+        'transaction_mode': 'IMMEDIATE',
+        'timeout': 20,
+    })
+if DATABASES['default']['ENGINE'] == 'django.db.backends.mysql':
+    DATABASES['default'].setdefault('OPTIONS', {}).update({
+        'charset': 'utf8mb4',
+        'init_command': "SET sql_mode='STRICT_TRANS_TABLES'",
+    })
+    DATABASES['default']['TEST'] = {'CHARSET': 'utf8mb4', 'COLLATION': 'utf8mb4_unicode_ci'}
 
-REDIS_URL = env('REDIS_URL')
-CACHES = {'default': cache_config(REDIS_URL)}
+# Redis (shared by every worker) when REDIS_URL is set, else a per-process memory cache.
+REDIS_URL = env.str('REDIS_URL', default=None)
+if REDIS_URL:
+    CACHES = {'default': {
+        'BACKEND': 'django_redis.cache.RedisCache',
+        'LOCATION': REDIS_URL,
+        'TIMEOUT': 10 * 60,
+        'OPTIONS': {
+            'CLIENT_CLASS': 'django_redis.client.DefaultClient',
+            # A Redis outage must cost milliseconds, not requests: fail fast and fall back to the database.
+            'SOCKET_CONNECT_TIMEOUT': 0.5,
+            'SOCKET_TIMEOUT': 0.5,
+        },
+    }}
+else:
+    CACHES = {'default': {
+        'BACKEND': 'django.core.cache.backends.locmem.LocMemCache',
+        'LOCATION': 'storefront',
+        'TIMEOUT': 10 * 60,
+    }}
 # A cache outage degrades to "no cache" (logged), never to errors.
 DJANGO_REDIS_IGNORE_EXCEPTIONS = True
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
@@ -164,21 +173,23 @@ CELERY_BEAT_SCHEDULE = {
 }
 STALE_CART_DAYS = 90
 
-CORS_ALLOWED_ORIGINS = env_list('CORS_ALLOWED_ORIGINS')
+# dev falls back to the course's client app.
+CORS_ALLOWED_ORIGINS = env.list('CORS_ALLOWED_ORIGINS', default=[])
 
-# E-mail: SMTP configured from the environment (development prints to the console instead).
-EMAIL_BACKEND = env('EMAIL_BACKEND', 'django.core.mail.backends.smtp.EmailBackend')
-EMAIL_HOST = env('EMAIL_HOST', 'localhost')
-EMAIL_PORT = int(env('EMAIL_PORT', '25'))
-EMAIL_HOST_USER = env('EMAIL_HOST_USER', '')
-EMAIL_HOST_PASSWORD = env('EMAIL_HOST_PASSWORD', '')
-EMAIL_USE_TLS = env_bool('EMAIL_USE_TLS')
+# E-mail: SMTP configured from the environment. Unset EMAIL_BACKEND: dev prints to the console, prod
+# sends through SMTP, test keeps mail in memory.
+EMAIL_BACKEND = env.str('EMAIL_BACKEND', default=None)
+EMAIL_HOST = env.str('EMAIL_HOST', default='localhost')
+EMAIL_PORT = env.int('EMAIL_PORT', default=25)
+EMAIL_HOST_USER = env.str('EMAIL_HOST_USER', default='')
+EMAIL_HOST_PASSWORD = env.str('EMAIL_HOST_PASSWORD', default='')
+EMAIL_USE_TLS = env.bool('EMAIL_USE_TLS', default=False)
 EMAIL_TIMEOUT = 10
-DEFAULT_FROM_EMAIL = env('DEFAULT_FROM_EMAIL', 'Storefront <noreply@storefront.local>')
-ADMINS = [('Storefront admin', address) for address in env_list('ADMIN_EMAILS')]
+DEFAULT_FROM_EMAIL = env.str('DEFAULT_FROM_EMAIL', default='Storefront <noreply@storefront.local>')
+ADMINS = [('Storefront admin', address) for address in env.list('ADMIN_EMAILS', default=[])]
 # Used in e-mailed links (password reset, activation) when there is no request to read them from.
-DOMAIN = env('DOMAIN', 'localhost:8000')
-SITE_NAME = env('SITE_NAME', 'Storefront')
+DOMAIN = env.str('DOMAIN', default='localhost:8000')
+SITE_NAME = env.str('SITE_NAME', default='Storefront')
 
 AUTH_USER_MODEL = 'core.User'
 
@@ -197,10 +208,10 @@ USE_TZ = True
 STATIC_URL = '/static/'
 STATIC_ROOT = BASE_DIR / 'static'
 MEDIA_URL = '/media/'
-MEDIA_ROOT = Path(env('MEDIA_ROOT', BASE_DIR / 'media'))
+MEDIA_ROOT = Path(env.str('MEDIA_ROOT', default=BASE_DIR / 'media'))
 # Uploaded images are best served by the web server in front (nginx); a small deployment without one
 # can let Django serve them.
-SERVE_MEDIA = env_bool('SERVE_MEDIA')
+SERVE_MEDIA = env.bool('SERVE_MEDIA', default=False)
 STORAGES = {
     'default': {'BACKEND': 'django.core.files.storage.FileSystemStorage'},
     'staticfiles': {'BACKEND': 'django.contrib.staticfiles.storage.StaticFilesStorage'},
@@ -218,11 +229,11 @@ REST_FRAMEWORK = {
     # No global permission: every view states its own (carts and reviews stay anonymous).
     'DEFAULT_PERMISSION_CLASSES': ['rest_framework.permissions.AllowAny'],
     'DEFAULT_THROTTLE_RATES': {
-        'login': env('THROTTLE_LOGIN_RATE', '30/min'),
-        'registration': env('THROTTLE_REGISTRATION_RATE', '30/min'),
+        'login': env.str('THROTTLE_LOGIN_RATE', default='30/min'),
+        'registration': env.str('THROTTLE_REGISTRATION_RATE', default='30/min'),
     },
     # Clients are identified by REMOTE_ADDR unless this many trusted proxies append to X-Forwarded-For.
-    'NUM_PROXIES': int(env('NUM_PROXIES', '0')),
+    'NUM_PROXIES': env.int('NUM_PROXIES', default=0),
     'DEFAULT_SCHEMA_CLASS': 'core.schema.StorefrontAutoSchema',
     # The store's business errors (store.exceptions) become 400/404/422 responses here, in one place.
     'EXCEPTION_HANDLER': 'store.exception_handler.exception_handler',
@@ -247,8 +258,8 @@ SPECTACULAR_SETTINGS = {
 
 SIMPLE_JWT = {
     'AUTH_HEADER_TYPES': ('JWT', 'Bearer'),
-    'ACCESS_TOKEN_LIFETIME': timedelta(minutes=int(env('JWT_ACCESS_TOKEN_MINUTES', 24 * 60))),
-    'REFRESH_TOKEN_LIFETIME': timedelta(minutes=int(env('JWT_REFRESH_TOKEN_MINUTES', 7 * 24 * 60))),
+    'ACCESS_TOKEN_LIFETIME': timedelta(minutes=env.int('JWT_ACCESS_TOKEN_MINUTES', default=24 * 60)),
+    'REFRESH_TOKEN_LIFETIME': timedelta(minutes=env.int('JWT_REFRESH_TOKEN_MINUTES', default=7 * 24 * 60)),
 }
 
 DJOSER = {
@@ -267,8 +278,9 @@ DJOSER = {
     'USERNAME_RESET_CONFIRM_URL': 'username-reset/{uid}/{token}',
     'ACTIVATION_URL': 'activate/{uid}/{token}',
     # Verify the e-mail address (activation link) before the first login.
-    'SEND_ACTIVATION_EMAIL': env_bool('SEND_ACTIVATION_EMAIL'),
+    'SEND_ACTIVATION_EMAIL': env.bool('SEND_ACTIVATION_EMAIL', default=False),
 }
+
 
 def logging_config(level, log_file=None):
     """Console logging, plus a rotating file (as the course's general.log) when `log_file` is given.
@@ -299,5 +311,7 @@ def logging_config(level, log_file=None):
     }
 
 
-LOG_LEVEL = env('DJANGO_LOG_LEVEL', 'INFO').upper()
-LOGGING = logging_config(LOG_LEVEL, env('LOG_FILE'))
+LOG_LEVEL = env.str('DJANGO_LOG_LEVEL', default='INFO').upper()
+# A rotating log file besides the console when LOG_FILE is set (prod defaults to general.log).
+LOG_FILE = env.str('LOG_FILE', default=None)
+LOGGING = logging_config(LOG_LEVEL, LOG_FILE)

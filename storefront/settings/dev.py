@@ -1,17 +1,37 @@
-"""Local development: DEBUG on, the debug toolbar and Silk, and a `.env` file read into the environment."""
+"""Local development: DEBUG on, the debug toolbar and Silk, and a `.env` file read into the environment.
+
+The toolbar and Silk are development packages (`.pipenv/bin/pipenv sync --dev`); prod and test never
+import them.
+"""
 from pathlib import Path
 
-from dotenv import load_dotenv
+import environ
+from django.core.exceptions import ImproperlyConfigured
 
-# Before the shared settings module is imported (it reads the environment once), so .env values count.
-load_dotenv(Path(__file__).resolve().parent.parent.parent / '.env')
+# The one step that must come before the import below: common.py reads the environment as it is
+# imported, so the .env values join it first (variables already set in the real environment win).
+environ.Env.read_env(Path(__file__).resolve().parent.parent.parent / '.env')
 
-from .common import *
-from .common import INSTALLED_APPS, MIDDLEWARE, env, env_list
+from .common import *  # noqa: E402,F403  isort: skip
+from .common import (  # noqa: E402  isort: skip
+    ALLOWED_HOSTS,
+    CORS_ALLOWED_ORIGINS,
+    EMAIL_BACKEND,
+    INSTALLED_APPS,
+    MIDDLEWARE,
+    SECRET_KEY,
+)
+
+try:
+    import debug_toolbar  # noqa: F401
+    import silk  # noqa: F401
+except ImportError as error:
+    raise ImproperlyConfigured(f'storefront.settings.dev needs the development packages ({error}): '
+                               'run `.pipenv/bin/pipenv sync --dev`.') from None
 
 DEBUG = True
-SECRET_KEY = env('SECRET_KEY', 'django-insecure-dev-only-key-never-used-in-production')
-ALLOWED_HOSTS = env_list('ALLOWED_HOSTS', ['localhost', '127.0.0.1', '[::1]'])
+SECRET_KEY = SECRET_KEY or 'django-insecure-dev-only-key-never-used-in-production'
+ALLOWED_HOSTS = ALLOWED_HOSTS or ['localhost', '127.0.0.1', '[::1]']
 
 INSTALLED_APPS = [*INSTALLED_APPS, 'debug_toolbar', 'silk']
 MIDDLEWARE = ['debug_toolbar.middleware.DebugToolbarMiddleware', *MIDDLEWARE, 'silk.middleware.SilkyMiddleware']
@@ -23,6 +43,6 @@ SILKY_AUTHENTICATION = True
 SILKY_AUTHORISATION = True
 LOGIN_URL = 'admin:login'  # where Silk sends a visitor who is not logged in
 
-EMAIL_BACKEND = env('EMAIL_BACKEND', 'django.core.mail.backends.console.EmailBackend')
+EMAIL_BACKEND = EMAIL_BACKEND or 'django.core.mail.backends.console.EmailBackend'
 # The course's client app (http://localhost:8001) calls the API from another origin.
-CORS_ALLOWED_ORIGINS = env_list('CORS_ALLOWED_ORIGINS', ['http://localhost:8001', 'http://127.0.0.1:8001'])
+CORS_ALLOWED_ORIGINS = CORS_ALLOWED_ORIGINS or ['http://localhost:8001', 'http://127.0.0.1:8001']

@@ -1,34 +1,37 @@
 """Production: DEBUG off, HTTPS everywhere, hashed static files, and no start without the real secrets."""
 from .common import *
 from .common import (
+    ALLOWED_HOSTS,
     BASE_DIR,
+    DATABASE_URL,
+    EMAIL_BACKEND,
+    LOG_FILE,
     LOG_LEVEL,
+    SECRET_KEY,
     STORAGES,
-    database_config,
     env,
-    env_bool,
-    env_list,
-    env_required,
     logging_config,
+    require,
 )
 
+# Read by common.py like everything else; here they have no fallback.
+require(SECRET_KEY=SECRET_KEY, ALLOWED_HOSTS=ALLOWED_HOSTS, DATABASE_URL=DATABASE_URL)
+
 DEBUG = False
-SECRET_KEY = env_required('SECRET_KEY')
-env_required('ALLOWED_HOSTS')
-ALLOWED_HOSTS = env_list('ALLOWED_HOSTS')
-DATABASES = {'default': database_config(env_required('DATABASE_URL'))}
-CSRF_TRUSTED_ORIGINS = env_list('CSRF_TRUSTED_ORIGINS')
+EMAIL_BACKEND = EMAIL_BACKEND or 'django.core.mail.backends.smtp.EmailBackend'
+CSRF_TRUSTED_ORIGINS = env.list('CSRF_TRUSTED_ORIGINS', default=[])
 
 # WhiteNoise serves collected static files under content-hashed names, cached forever by browsers.
 STORAGES = {**STORAGES, 'staticfiles': {'BACKEND': 'whitenoise.storage.CompressedManifestStaticFilesStorage'}}
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')
-SECURE_SSL_REDIRECT = env_bool('SECURE_SSL_REDIRECT', True)
-SECURE_HSTS_SECONDS = int(env('SECURE_HSTS_SECONDS', 60 * 60 * 24 * 365))
+SECURE_SSL_REDIRECT = env.bool('SECURE_SSL_REDIRECT', default=True)
+SECURE_HSTS_SECONDS = env.int('SECURE_HSTS_SECONDS', default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 
-LOGGING = logging_config(LOG_LEVEL, env('LOG_FILE', BASE_DIR / 'general.log'))
+# The one derived value prod builds again: its log file has a default (the course's general.log).
+LOGGING = logging_config(LOG_LEVEL, LOG_FILE or BASE_DIR / 'general.log')

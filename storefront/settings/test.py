@@ -1,7 +1,7 @@
 """The test suite: hermetic (no .env, no debug toolbar), fast hashing, mail kept in memory.
 
-DATABASE_URL and REDIS_URL still come from the real environment, so CI runs the same suite on
-MariaDB and Redis.
+DATABASE_URL and REDIS_URL still come from the real environment (read by common.py), so CI runs the
+same suite on MariaDB and Redis.
 """
 import atexit
 import shutil
@@ -9,7 +9,7 @@ import tempfile
 from urllib.parse import urlsplit, urlunsplit
 
 from .common import *
-from .common import REDIS_URL, cache_config, env
+from .common import CACHES, REDIS_URL, env
 
 DEBUG = False
 SECRET_KEY = 'test-only-secret-key-long-enough-for-hs256-signing'
@@ -23,8 +23,9 @@ atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)  # uploads and se
 if REDIS_URL:
     # Each pytest-xdist worker gets its own Redis database, so clearing the cache in one worker's test
     # cannot disturb another's.
-    worker_number = int(env('PYTEST_XDIST_WORKER', 'gw0').removeprefix('gw'))
-    CACHES = {'default': cache_config(urlunsplit(urlsplit(REDIS_URL)._replace(path=f'/{1 + worker_number}')))}
+    worker_number = int(env.str('PYTEST_XDIST_WORKER', default='gw0').removeprefix('gw'))
+    CACHES = {'default': {**CACHES['default'],
+                          'LOCATION': urlunsplit(urlsplit(REDIS_URL)._replace(path=f'/{1 + worker_number}'))}}
 
 # Serve static files from the apps (no collectstatic before tests), as in development.
 WHITENOISE_AUTOREFRESH = True
