@@ -3,7 +3,6 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -178,23 +177,6 @@ class Cart(models.Model):
     @property
     def total_price(self):
         return sum((item.total_price for item in self.items.all()), Decimal(0))
-
-    @classmethod
-    def with_item_rows(cls, cart_id):
-        """The cart with `item_rows`, (id, quantity, product id, title, unit price) per item in id order,
-        read in one query without model instances; None when there is no such cart (or the id is malformed).
-        """
-        try:
-            cart_id = cls._meta.pk.to_python(cart_id)
-        except ValidationError:
-            return None
-        rows = list(cls.objects.filter(pk=cart_id).order_by('items__id').values_list(
-            'items__id', 'items__quantity', 'items__product_id', 'items__product__title', 'items__product__unit_price'))
-        if not rows:
-            return None
-        cart = cls(pk=cart_id)
-        cart.item_rows = [row for row in rows if row[0] is not None]  # an empty cart joins to one empty row
-        return cart
 
     def __str__(self):
         return f'Cart {self.id}'

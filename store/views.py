@@ -14,7 +14,7 @@ from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
-from . import extension_points, services
+from . import extension_points, selectors, services
 from .caching import CachedCatalogueMixin
 from .filters import (
     BoundedSearchFilter,
@@ -96,6 +96,14 @@ class ProductViewSet(CachedCatalogueMixin, ProtectedDestroyMixin, ModelViewSet):
         # Read per request: other apps add theirs when they are ready (store.extension_points).
         return [*self.own_filter_backends, *extension_points.product_filter_backends]
 
+    def get_serializer(self, *args, **kwargs):
+        # A page's (or a product's) images, read in one query for the serializer to render.
+        if args and self.request.method == 'GET':
+            products = args[0] if kwargs.get('many') else [args[0]]
+            kwargs['context'] = {**self.get_serializer_context(),
+                                 'images': selectors.product_images(product.id for product in products)}
+        return super().get_serializer(*args, **kwargs)
+
 
 class CollectionViewSet(CachedCatalogueMixin, ProtectedDestroyMixin, ModelViewSet):
     queryset = Collection.objects.annotate(products_count=Count('products')).order_by('title')
@@ -138,7 +146,7 @@ class CartViewSet(CreateModelMixin, RetrieveModelMixin, DestroyModelMixin, Gener
 
     def retrieve(self, request, *args, **kwargs):
         # The cart and its items in one query (the hottest read that no cache can serve).
-        cart = Cart.with_item_rows(kwargs['pk'])
+        cart = selectors.cart_lines(kwargs['pk'])
         if cart is None:
             raise Http404('No Cart matches the given query.')
         return Response(self.get_serializer(cart).data)

@@ -11,7 +11,7 @@ from store.models import Cart, CartItem, Product
 
 # The cart joined to its lines and their products (one query), whatever the number of lines.
 CART_RETRIEVE_MAX_QUERIES = 1
-# Exactly: the cart joined to its lines and their products, one row per line (Cart.with_item_rows).
+# Exactly: the cart joined to its lines and their products, one row per line (selectors.cart_lines).
 CART_RETRIEVE_QUERIES = 1
 # Creating a cart is its INSERT: a new cart has no lines to read back.
 CART_CREATE_QUERIES = 1
