@@ -1,3 +1,4 @@
+"""Fixtures shared by several store test files (a file's own fixture of the same name takes precedence)."""
 from decimal import Decimal
 
 import pytest
@@ -5,6 +6,8 @@ import pytest
 from store.signals import order_created
 
 from .factories import make_product
+from .products_helpers import make_collection
+from .security_helpers import make_world
 
 
 @pytest.fixture
@@ -28,3 +31,31 @@ def order_created_calls():
     order_created.connect(receiver, weak=False)
     yield calls
     order_created.disconnect(receiver)
+
+
+# ---------------------------------------------------------------- the product API tests (test_products_*.py)
+# `collection` and `staff` serve test_collections.py too, `staff` test_product_images.py and catalogue_cache/.
+
+@pytest.fixture
+def collection(db):
+    return make_collection(title='Electronics')
+
+
+# Both defaulted fields (unit_price, inventory) are given, so factories.make_product builds here the same product
+# as products_helpers.make_product, the product tests' builder.
+@pytest.fixture
+def product(collection):
+    return make_product(title='Laptop', slug='laptop', description='Fast', unit_price=Decimal('999.99'),
+                        inventory=50, collection=collection)
+
+
+@pytest.fixture
+def staff(authenticate):
+    return authenticate(is_staff=True)
+
+
+# ------------------------------------------------------------ the security tests (test_security_*.py)
+
+@pytest.fixture
+def world(db, django_user_model):
+    return make_world(django_user_model)

@@ -1,9 +1,9 @@
-"""Small builders shared by the order tests."""
+"""Small builders shared by the store tests."""
 from decimal import Decimal
 
 from model_bakery import baker
 
-from store.models import Cart, CartItem, Product
+from store.models import Cart, CartItem, Customer, Product
 
 
 def make_product(**fields):
@@ -21,3 +21,7 @@ def make_cart(*lines):
 
 def inventory(product):
     return Product.objects.values_list('inventory', flat=True).get(pk=product.pk)
+
+
+def customer_of(user):
+    return Customer.objects.get(user=user)

@@ -35,16 +35,6 @@ def make_products(collection, quantity):
                       _quantity=quantity)
 
 
-@pytest.fixture
-def collection(db):
-    return make_collection(title='Electronics')
-
-
-@pytest.fixture
-def staff(authenticate):
-    return authenticate(is_staff=True)
-
-
 def make_collections_with_products(count):
     collections = [make_collection(title=f'Collection {n:02}') for n in range(count)]
     Product.objects.bulk_create([

@@ -64,11 +64,6 @@ def product_image(product):
     return make_image(product)
 
 
-@pytest.fixture
-def staff(authenticate):
-    return authenticate(is_staff=True)
-
-
 @pytest.mark.django_db
 class TestListProductImages:
     def test_anonymous_gets_a_plain_array_of_the_products_images(self, api_client, product):

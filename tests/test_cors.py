@@ -10,7 +10,7 @@ from model_bakery import baker
 
 from store.models import Product
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PRODUCTS_URL = '/store/products/'
 CLIENT_ORIGIN = 'http://localhost:8001'
 COURSE_CLIENT_ORIGINS = ['http://localhost:8001', 'http://127.0.0.1:8001']
