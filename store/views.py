@@ -81,7 +81,7 @@ class ProtectedDestroyMixin:
 
 
 class ProductViewSet(CachedCatalogueMixin, ProtectedDestroyMixin, ModelViewSet):
-    queryset = Product.objects.all()  # the serializer reads the images of a whole page in one query
+    queryset = Product.objects.all()  # images: get_serializer reads a whole page's in one query
     serializer_class = ProductSerializer
     own_filter_backends = [ProductFilterBackend, BoundedSearchFilter, StableOrderingFilter]
     filterset_class = ProductFilter
