@@ -218,10 +218,6 @@ class CartItemInline(admin.TabularInline):
     def unit_price(self, item):
         return item.product.unit_price
 
-    @admin.display(description='total price')
-    def total_price(self, item):
-        return item.total_price
-
     def get_queryset(self, request):
         return super().get_queryset(request).select_related('product')
 
@@ -259,10 +255,6 @@ class CartAdmin(admin.ModelAdmin):
             items_count=Count('items'),
             total=Coalesce(Sum(line_total), Decimal('0.00'), output_field=DecimalField(max_digits=12, decimal_places=2)),
         )
-
-    class Media:
-        # Also hides the cart item rows' "CartItem object (n)" titles (the model has no __str__).
-        css = {'all': ['store/styles.css']}
 
 
 @admin.register(models.Review)

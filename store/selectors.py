@@ -18,7 +18,10 @@ def orders_with_items():
 
 
 def customer_of(user):
-    """The user's customer profile (made when the user was, by store's post_save receiver); 404 if none."""
+    """The user's customer profile (made when the user was, by store's post_save receiver); 404 if none.
+
+    Http404, as get_object_or_404 raises: DRF's OPTIONS handling expects it from get_object().
+    """
     try:
         return Customer.objects.get(user=user)
     except Customer.DoesNotExist:

@@ -1,6 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, ProtectedError
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -16,6 +15,7 @@ from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from . import extension_points, selectors, services
 from .caching import CachedCatalogueMixin
+from .exceptions import CartNotFound
 from .filters import (
     BoundedSearchFilter,
     ProductFilter,
@@ -148,7 +148,7 @@ class CartViewSet(CreateModelMixin, RetrieveModelMixin, DestroyModelMixin, Gener
         # The cart and its items in one query (the hottest read that no cache can serve).
         cart = selectors.cart_lines(kwargs['pk'])
         if cart is None:
-            raise Http404('No Cart matches the given query.')
+            raise CartNotFound()
         return Response(self.get_serializer(cart).data)
 
 
@@ -172,7 +172,7 @@ class CartItemViewSet(NestedViewSetMixin, ModelViewSet):
         try:
             Cart._meta.pk.to_python(self.kwargs['cart_pk'])
         except DjangoValidationError as error:
-            raise Http404('No Cart matches the given query.') from error
+            raise CartNotFound() from error
         return None
 
     def get_queryset(self):
