@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import Count, DecimalField, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
@@ -248,12 +248,10 @@ class CartAdmin(admin.ModelAdmin):
         return cart.total.quantize(models.CENT)  # SQLite sums without the decimal places
 
     def get_queryset(self, request):
-        line_total = ExpressionWrapper(
-            F('items__quantity') * F('items__product__unit_price'),
-            output_field=DecimalField(max_digits=12, decimal_places=2))
         return super().get_queryset(request).annotate(
             items_count=Count('items'),
-            total=Coalesce(Sum(line_total), Decimal('0.00'), output_field=DecimalField(max_digits=12, decimal_places=2)),
+            total=Coalesce(Sum(models.CartItem.total_price_expression('items__')), Decimal('0.00'),
+                           output_field=DecimalField(max_digits=12, decimal_places=2)),
         )
 
 

@@ -197,6 +197,12 @@ class CartItem(models.Model):
     def total_price(self):
         return self.quantity * self.product.unit_price
 
+    @staticmethod
+    def total_price_expression(path=''):
+        """`total_price` computed by the database, for the line at `path` (`items__` from a cart)."""
+        return models.ExpressionWrapper(models.F(f'{path}quantity') * models.F(f'{path}product__unit_price'),
+                                        output_field=models.DecimalField(max_digits=12, decimal_places=2))
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gte=1), name='store_cartitem_quantity_at_least_1'),

@@ -1,15 +1,11 @@
-from decimal import Decimal
+import copy
+from collections.abc import Mapping
 
 from django.contrib.auth import get_user_model
-from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.utils.encoding import filepath_to_uri
 from rest_framework import serializers
 
-from . import selectors
 from .models import (
-    CENT,
-    MAX_LINE_QUANTITY,
     Cart,
     CartItem,
     Collection,
@@ -20,6 +16,18 @@ from .models import (
     ProductImage,
     Review,
 )
+from .rendering import representation_of
+
+
+class FieldsBuiltOnceMixin:
+    """For a ModelSerializer whose fields depend on its class alone: they are built from the model's
+    metadata once, where DRF builds them on every instantiation (the cost of a query on each add to a cart)."""
+
+    def get_fields(self):
+        serializer_class = type(self)
+        if '_built_fields' not in serializer_class.__dict__:
+            serializer_class._built_fields = super().get_fields()
+        return copy.deepcopy(serializer_class._built_fields)
 
 
 class CollectionSerializer(serializers.ModelSerializer):
@@ -45,13 +53,10 @@ class ProductImageSerializer(serializers.ModelSerializer):
 
 
 class ProductListSerializer(serializers.ListSerializer):
-    """A page of products, the images of all of them read in one query."""
+    """A page of products, rendered together (their images are read for the whole page)."""
 
     def to_representation(self, data):
-        products = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
-        images = self.child.images_for(products)
-        media_url = self.child.media_url_maker()
-        return [self.child.represent(product, images.get(product.id, ()), media_url) for product in products]
+        return self.child.render(data.all() if isinstance(data, models.manager.BaseManager) else data)
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -65,48 +70,14 @@ class ProductSerializer(serializers.ModelSerializer):
         list_serializer_class = ProductListSerializer
 
     def to_representation(self, product):
-        return self.represent(product, self.images_for([product]).get(product.id, ()), self.media_url_maker())
+        return self.render([product])[0]
 
-    def images_for(self, products):
-        """The products' images: read by the view with its page (`images` in the context), else here."""
+    def render(self, products):
+        """The catalogue's hot path, compiled from the fields above. A page's images come from the view
+        (`images` in the context, read in one query); without them each product's are read."""
         images = self.context.get('images')
-        return images if images is not None else selectors.product_images(product.id for product in products)
-
-    @staticmethod
-    def represent(product, images, media_url):
-        # The catalogue's hot path: exactly what the declared fields render (a test compares the two),
-        # without DRF's per-field machinery, which cost more than the queries.
-        return {
-            'id': product.id,
-            'title': product.title,
-            'description': product.description,
-            'slug': product.slug,
-            'inventory': product.inventory,
-            'unit_price': product.unit_price,
-            'price_with_tax': product.price_with_tax,
-            'collection': product.collection_id,
-            'images': [{'id': image_id, 'image': media_url(name)} for image_id, name in images],
-        }
-
-    def media_url_maker(self):
-        """A function giving a stored file's URL as DRF's ImageField does: absolute when there is a request."""
-        request = self.context.get('request')
-        origin = request.build_absolute_uri('/')[:-1] if request is not None else ''
-        storage = ProductImage._meta.get_field('image').storage
-        base_url = storage.base_url if isinstance(storage, FileSystemStorage) else None
-
-        def media_url(name):
-            if not name:
-                return None
-            path = filepath_to_uri(name).lstrip('/') if base_url is not None else None
-            if path is not None and '/.' not in '/' + path and '//' not in path:
-                # What FileSystemStorage.url() returns (urljoin), without urljoin's parsing (which
-                # only changes names with dot segments or empty ones).
-                url = base_url + path
-            else:
-                url = storage.url(name)
-            return origin + url if url.startswith('/') and not url.startswith('//') else url
-        return media_url
+        related = {'images': lambda product: images.get(product.id, ())} if images is not None else None
+        return representation_of(type(self)).render_objects(products, context=self.context, related=related)
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -142,35 +113,21 @@ class CartSerializer(serializers.ModelSerializer):
         model = Cart
         fields = ['id', 'items', 'total_price']
 
-    def create(self, validated_data):
-        cart = Cart.objects.create()  # every field is read-only or has a default
-        return selectors.CartLines(cart.id, ())  # a new cart has no lines: nothing to read back
-
     def to_representation(self, cart):
-        # What the declared fields render (a test compares the two), without their per-field cost, from
-        # plain rows (selectors.cart_lines): building model instances for the items and products cost more.
-        if not isinstance(cart, selectors.CartLines):
-            cart = selectors.cart_lines(cart.pk) or selectors.CartLines(cart.pk, ())  # deleted meanwhile: no lines
-        rows = cart.rows
-        items = [{
-            'id': item_id,
-            'product': {'id': product_id, 'title': title, 'unit_price': unit_price},
-            'quantity': quantity,
-            'total_price': quantity * unit_price,
-        } for item_id, quantity, product_id, title, unit_price in rows]
-        return {
-            'id': str(cart.id),
-            'items': items,
-            'total_price': sum((item['total_price'] for item in items), Decimal(0)).quantize(CENT),
-        }
+        # Compiled from the fields above. The cart detail reads plain rows (selectors.cart_with_lines):
+        # building model instances for its items and products cost more than rendering them.
+        representation = representation_of(type(self))
+        if isinstance(cart, Mapping):
+            return representation.render_rows([cart], context=self.context)[0]
+        return representation.render_objects([cart], context=self.context)[0]
 
 
-class AddCartItemSerializer(serializers.Serializer):
-    # CartItem's fields, declared: a ModelSerializer re-reads the model's metadata on every instantiation,
-    # which cost as much as a query on each add to a cart.
-    id = serializers.IntegerField(read_only=True, label='ID')
+class AddCartItemSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     product_id = serializers.IntegerField()
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+
+    class Meta:
+        model = CartItem
+        fields = ['id', 'product_id', 'quantity']
 
     def validate_product_id(self, value):
         # The product itself (what add_to_cart checks stock against), so it is read only once.

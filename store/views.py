@@ -144,9 +144,13 @@ class CartViewSet(CreateModelMixin, RetrieveModelMixin, DestroyModelMixin, Gener
     queryset = Cart.objects.all()
     serializer_class = CartSerializer
 
+    def perform_create(self, serializer):
+        cart = serializer.save()
+        serializer.instance = selectors.cart_data(cart.id, lines=[])  # a new cart has no lines to read back
+
     def retrieve(self, request, *args, **kwargs):
         # The cart and its items in one query (the hottest read that no cache can serve).
-        cart = selectors.cart_lines(kwargs['pk'])
+        cart = selectors.cart_with_lines(kwargs['pk'])
         if cart is None:
             raise CartNotFound()
         return Response(self.get_serializer(cart).data)
