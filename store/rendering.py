@@ -40,7 +40,11 @@ def representation_of(serializer_class):
 
 
 class Representation:
-    """What `serializer_class` renders, for read-only use: its fields are read once, without a context."""
+    """What `serializer_class` renders, for read-only use.
+
+    Its fields are read once, from an instance without a context: the request only makes file URLs
+    absolute, as for DRF's FileField; fields that read the context otherwise are not for this.
+    """
 
     def __init__(self, serializer_class):
         self.serializer_class = serializer_class
@@ -128,6 +132,9 @@ class Representation:
             if rows:  # the same row, under this field's path
                 return identity, child.compiled(rows=True, prefix=path + LOOKUP_SEP, related=frozenset())
             return path, child.compiled(rows=False, prefix='', related=frozenset())
+        if field.source == '*':  # the whole object (a SerializerMethodField's)
+            to_representation = field.to_representation
+            return identity, lambda obj, scope: to_representation(obj)
         model_field = self.model_field(field)
         if isinstance(field, relations.PrimaryKeyRelatedField) and model_field is not None and field.pk_field is None:
             return (path if rows else model_field.attname), None  # the id, as values() gives it
