@@ -93,35 +93,39 @@ class ProductAdmin(admin.ModelAdmin):
         css = {'all': ['store/styles.css']}
 
 
-@admin.register(models.Collection)
-class CollectionAdmin(admin.ModelAdmin):
-    autocomplete_fields = ['featured_product']
-    list_display = ['title', 'products_count']
-    # Explicit: the Count annotation below makes Django drop Meta.ordering (GROUP BY), so the autocomplete was unordered.
-    ordering = ['title']
-    search_fields = ['title']
+class ProductsCountMixin:
+    """A `products_count` column: the row's products (`products_relation` counts them), linked to the
+    product list filtered by `products_filter`.
 
-    @admin.display(ordering='products_count')
-    def products_count(self, collection):
-        return changelist_link('product', 'collection__id', collection.id, collection.products_count)
+    The annotation's GROUP BY makes Django drop Meta.ordering: an admin using it states its `ordering`
+    (else its list and autocomplete would be unordered).
+    """
+    products_relation = None
+    products_filter = None
+
+    @admin.display(description='products', ordering='products_count')
+    def products_count(self, obj):
+        return changelist_link('product', self.products_filter, obj.id, obj.products_count)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(products_count=Count('products'))
+        return super().get_queryset(request).annotate(products_count=Count(self.products_relation))
+
+
+@admin.register(models.Collection)
+class CollectionAdmin(ProductsCountMixin, admin.ModelAdmin):
+    autocomplete_fields = ['featured_product']
+    list_display = ['title', 'products_count']
+    ordering = ['title']
+    search_fields = ['title']
+    products_relation, products_filter = 'products', 'collection__id'
 
 
 @admin.register(models.Promotion)
-class PromotionAdmin(admin.ModelAdmin):
+class PromotionAdmin(ProductsCountMixin, admin.ModelAdmin):
     list_display = ['description', 'discount', 'products_count']
-    # Explicit, as for collections: the annotation's GROUP BY leaves no default order.
     ordering = ['description', 'id']
     search_fields = ['description']
-
-    @admin.display(description='products', ordering='products_count')
-    def products_count(self, promotion):
-        return changelist_link('product', 'promotions__id', promotion.id, promotion.products_count)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(products_count=Count('product'))
+    products_relation, products_filter = 'product', 'promotions__id'
 
 
 @admin.register(models.Customer)

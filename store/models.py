@@ -73,11 +73,7 @@ class Customer(models.Model):
     MEMBERSHIP_BRONZE = 'B'
     MEMBERSHIP_SILVER = 'S'
     MEMBERSHIP_GOLD = 'G'
-    MEMBERSHIP_CHOICES = [
-        (MEMBERSHIP_BRONZE, 'Bronze'),
-        (MEMBERSHIP_SILVER, 'Silver'),
-        (MEMBERSHIP_GOLD, 'Gold'),
-    ]
+    MEMBERSHIP_CHOICES = [(MEMBERSHIP_BRONZE, 'Bronze'), (MEMBERSHIP_SILVER, 'Silver'), (MEMBERSHIP_GOLD, 'Gold')]
     phone = models.CharField(max_length=255)
     birth_date = models.DateField(null=True, blank=True)
     membership = models.CharField(max_length=1, choices=MEMBERSHIP_CHOICES, default=MEMBERSHIP_BRONZE)
@@ -106,9 +102,7 @@ class Order(models.Model):
     PAYMENT_STATUS_COMPLETE = 'C'
     PAYMENT_STATUS_FAILED = 'F'
     PAYMENT_STATUS_CHOICES = [
-        (PAYMENT_STATUS_PENDING, 'Pending'),
-        (PAYMENT_STATUS_COMPLETE, 'Complete'),
-        (PAYMENT_STATUS_FAILED, 'Failed'),
+        (PAYMENT_STATUS_PENDING, 'Pending'), (PAYMENT_STATUS_COMPLETE, 'Complete'), (PAYMENT_STATUS_FAILED, 'Failed'),
     ]
     placed_at = models.DateTimeField(auto_now_add=True)
     payment_status = models.CharField(max_length=1, choices=PAYMENT_STATUS_CHOICES, default=PAYMENT_STATUS_PENDING)
@@ -195,11 +189,17 @@ class CartItem(models.Model):
 
     @property
     def total_price(self):
-        return self.quantity * self.product.unit_price
+        return self.line_total(quantity=self.quantity, unit_price=self.product.unit_price)
+
+    @staticmethod
+    def line_total(*, quantity, unit_price):
+        """A line's total, for instances (`total_price`) and plain rows (selectors.cart_with_lines)."""
+        return quantity * unit_price
 
     @staticmethod
     def total_price_expression(path=''):
-        """`total_price` computed by the database, for the line at `path` (`items__` from a cart)."""
+        """`line_total` computed by the database, for the line at `path` (`items__` from a cart): the admin
+        sums it."""
         return models.ExpressionWrapper(models.F(f'{path}quantity') * models.F(f'{path}product__unit_price'),
                                         output_field=models.DecimalField(max_digits=12, decimal_places=2))
 

@@ -51,6 +51,7 @@ class Representation:
         self.model = getattr(getattr(serializer_class, 'Meta', None), 'model', None)
         self.fields = [(name, field) for name, field in serializer_class().fields.items() if not field.write_only]
 
+    @cache  # noqa: B019 (representations live as long as their serializer classes: for the process)
     def columns(self, prefix=''):
         """The `values()` lookups of the declared model fields, nested serializers' included.
 
@@ -64,7 +65,7 @@ class Representation:
                 columns += representation_of(type(field)).columns(f'{prefix}{field.source}{LOOKUP_SEP}')
             elif self.model_field(field) is not None:
                 columns.append(prefix + field.source)
-        return columns
+        return tuple(columns)
 
     def model_field(self, field):
         """The concrete model field a serializer field reads directly, if any."""

@@ -61,11 +61,15 @@ def cart_with_lines(cart_id):
         cart_id = Cart._meta.pk.to_python(cart_id)
     except ValidationError:
         return None
-    rows = list(Cart.objects.filter(pk=cart_id).order_by('items__id').values(
-        *representation_of(CartSerializer).columns(), items__total_price=CartItem.total_price_expression('items__')))
+    rows = list(Cart.objects.filter(pk=cart_id).order_by('items__id').values(*representation_of(CartSerializer).columns()))
     if not rows:
         return None
-    return cart_data(cart_id, [row for row in rows if row['items__id'] is not None])  # an empty cart joins to one empty row
+    lines = [row for row in rows if row['items__id'] is not None]  # an empty cart joins to one empty row
+    for line in lines:
+        # In Python: annotating the query with total_price_expression cost 0.2 ms of ORM compiling here.
+        line['items__total_price'] = CartItem.line_total(
+            quantity=line['items__quantity'], unit_price=line['items__product__unit_price'])
+    return cart_data(cart_id, lines)
 
 
 def cart_data(cart_id, lines):

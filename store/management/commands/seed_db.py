@@ -27,11 +27,13 @@ leaves at most unreferenced demo files, which the next run uses.
 
 Demo users get an unusable password: the command may run against a production database.
 """
+import json
 import posixpath
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -51,102 +53,10 @@ BATCH_SIZE = 500
 # Longest `__in` list per query (SQLite builds older than 3.32 allow only 999 parameters).
 IN_CHUNK = 500
 
-# Collection title -> (brands, [(product noun, typical price in dollars)], selling points).
+# Collection title -> (brands, [[product noun, typical price in dollars]], selling points), from a data file.
 # Every product is "<brand> <noun>": 10 brands x 10 nouns = 100 unique titles per collection.
-CATALOG = {
-    'Beauty': (
-        ['Aurora', 'Bloom & Co', 'Velvet Rose', 'Pure Glow', 'Lumina',
-         'Silk Petal', 'Amber Leaf', 'Nordic Dew', 'Coral Bay', 'Ivory Moon'],
-        [('Hydrating Face Serum', 24), ('Matte Lipstick', 14), ('Volumizing Mascara', 12),
-         ('Night Repair Cream', 32), ('Gentle Foaming Cleanser', 11), ('Vitamin C Toner', 16),
-         ('Argan Hair Oil', 18), ('Tinted Moisturizer', 22), ('Nourishing Hand Cream', 8),
-         ('Rosewater Face Mist', 10)],
-        ['gentle enough for sensitive skin', 'free from parabens and sulfates',
-         'made with plant-based ingredients', 'dermatologically tested', 'lightly scented'],
-    ),
-    'Books': (
-        ['Harbor Press', 'Quill & Ink', 'Northwind Books', 'Lantern House', 'Maple Leaf Editions',
-         'Bluebird Publishing', 'Oak Tree Press', 'Silver Fern Books', 'Red Kite Editions', 'Compass Rose Press'],
-        [('Illustrated World Atlas', 35), ("Beginner's Cookbook", 22), ('Mystery Novel Collection', 28),
-         ('Guide to Houseplants', 18), ("Children's Bedtime Stories", 14), ('Ancient History Compendium', 26),
-         ('Poetry Anthology', 16), ('Watercolor Painting Handbook', 20), ('Travel Journal', 12),
-         ('Science Fiction Classics', 24)],
-        ['beautifully illustrated throughout', 'a perfect gift for curious readers',
-         'printed on recycled paper', 'with a sturdy hardcover binding', 'loved by book clubs'],
-    ),
-    'Cleaning': (
-        ['FreshNest', 'SparkleWorks', 'CleanCrest', 'EcoShine', 'BrightHome',
-         'Clearwater', 'PureNest', 'Citrus Grove', 'Mintleaf', 'TidyTech'],
-        [('All-Purpose Spray', 5), ('Microfiber Cloth Set', 9), ('Dishwashing Liquid', 4),
-         ('Laundry Detergent', 14), ('Glass Cleaner', 5), ('Toilet Bowl Gel', 4),
-         ('Scrub Brush', 6), ('Spin Floor Mop', 22), ('Stain Remover', 7), ('Reusable Sponge Pack', 6)],
-        ['tough on grease and grime', 'with a fresh citrus scent', 'safe for homes with pets',
-         'made from biodegradable ingredients', 'in a refillable bottle'],
-    ),
-    'Electronics': (
-        ['Voltix', 'Nova', 'Zentrix', 'Pixelon', 'Arcwave',
-         'Quantum', 'Helix', 'Sonique', 'Lumen', 'Orbit'],
-        [('Wireless Earbuds', 79), ('Portable Speaker', 59), ('4K Action Camera', 189),
-         ('Smart Watch', 199), ('USB-C Charger', 25), ('Noise-Cancelling Headphones', 229),
-         ('Power Bank', 35), ('Mechanical Keyboard', 99), ('Wireless Mouse', 29), ('27-inch Monitor', 279)],
-        ['with a two-year warranty', 'with all-day battery life', 'with fast USB-C charging',
-         'compatible with iOS and Android', 'in a compact, travel-friendly design'],
-    ),
-    'Garden': (
-        ['GreenThumb', 'Terra', 'Fern & Moss', 'Meadowlark', 'Evergreen',
-         'Sunpatch', 'Willow Creek', 'Rootstock', 'Bramble', 'Cedar Hill'],
-        [('Pruning Shears', 19), ('Watering Can', 15), ('Raised Garden Bed', 89),
-         ('Ceramic Plant Pot', 18), ('Expandable Garden Hose', 32), ('Organic Potting Soil', 12),
-         ('Bird Feeder', 24), ('Solar Path Lights', 39), ('Kneeling Pad', 11), ('Cordless Hedge Trimmer', 129)],
-        ['built to weather every season', 'made from rust-resistant steel', 'ideal for balconies and patios',
-         'a favourite of keen gardeners', 'easy to clean and store'],
-    ),
-    'Grocery': (
-        ['Farmhouse', 'Golden Harvest', 'Sunny Acres', 'Blue Ridge', 'Orchard Lane',
-         'Prairie Mill', 'Hearth & Field', 'Riverbend', 'Wild Meadow', 'Old Oak'],
-        [('Extra Virgin Olive Oil', 11), ('Organic Rolled Oats', 4), ('Wildflower Honey', 8),
-         ('Arabica Coffee Beans', 13), ('Dark Chocolate Bar', 3), ('Basmati Rice', 6),
-         ('Green Tea Bags', 5), ('Sea Salt Crackers', 3), ('Strawberry Jam', 5), ('Granola Clusters', 6)],
-        ['sourced from family farms', 'with no artificial additives', 'certified organic',
-         'packed fresh in small batches', 'a pantry staple'],
-    ),
-    'Pets': (
-        ['Happy Paws', 'Whisker & Tail', 'Furry Friends', 'PawPrint', 'Barkley',
-         'Purrfect', 'Tail Waggers', 'Snuggle Pup', 'Feather & Fin', 'Cozy Critter'],
-        [('Dog Chew Toy', 9), ('Cat Scratching Post', 39), ('Orthopedic Dog Bed', 69),
-         ('Grain-Free Cat Food', 24), ('Adjustable Dog Harness', 22), ('Self-Cleaning Litter Box', 149),
-         ('Bird Seed Mix', 8), ('Aquarium Filter', 34), ('Pet Grooming Brush', 12), ('Retractable Dog Leash', 19)],
-        ['approved by veterinarians', 'made from pet-safe materials', 'built for playful pets',
-         'easy to clean', 'suitable for pets of all sizes'],
-    ),
-    'Sports': (
-        ['Apex', 'Stride', 'Summit', 'Velocity', 'Ironclad',
-         'Trailblazer', 'Peak Form', 'Rally', 'Momentum', 'Northstar'],
-        [('Yoga Mat', 29), ('Running Shoes', 89), ('Adjustable Dumbbells', 179),
-         ('Resistance Band Set', 19), ('Insulated Water Bottle', 22), ('Tennis Racket', 99),
-         ('Cycling Helmet', 59), ('Speed Jump Rope', 12), ('Hiking Backpack', 79), ('Foam Roller', 24)],
-        ['designed with professional athletes', 'lightweight and durable', 'great for home workouts',
-         'made from sweat-resistant materials', 'ready for any weather'],
-    ),
-    'Stationery': (
-        ['Inkwell', 'PaperCraft', 'Scribe', 'Notable', 'Penmark',
-         'Folio', 'Graphite & Co', 'Letterpress', 'Margin', 'Ruled Line'],
-        [('Hardcover Notebook', 12), ('Gel Pen Set', 8), ('Fountain Pen', 34),
-         ('Sticky Notes Pack', 4), ('Desk Organizer', 22), ('Highlighter Set', 6),
-         ('Watercolor Pencils', 18), ('Spiral Sketchbook', 10), ('Weekly Planner', 16), ('Washi Tape Set', 7)],
-        ['with smooth, bleed-proof paper', 'perfect for school and office', 'made from recycled materials',
-         'in a range of cheerful colours', 'loved by journaling fans'],
-    ),
-    'Toys': (
-        ['Playful Pines', 'Tiny Titans', 'Wonderbox', 'Jolly Jumper', 'BrickBuddies',
-         'Starlight', 'Giggles', 'Puzzle Peak', 'Rocket Kids', 'Teddy Grove'],
-        [('Building Blocks Set', 34), ('Wooden Train Set', 45), ('Plush Teddy Bear', 19),
-         ('Jigsaw Puzzle', 15), ('Remote Control Car', 49), ('Doll House', 89),
-         ('Science Kit', 29), ('Family Board Game', 25), ('Stacking Rings', 12), ('Art & Craft Kit', 22)],
-        ['safety-tested for ages 3 and up', 'made from sustainable wood', 'great for family game nights',
-         'encourages creative play', 'with no small loose parts'],
-    ),
-}
+CATALOG = {title: (entry['brands'], entry['products'], entry['selling_points'])
+           for title, entry in json.loads(Path(__file__).with_name('demo_catalogue.json').read_text()).items()}
 FEATURED_COLLECTIONS = ['Books', 'Electronics', 'Garden', 'Sports', 'Toys']
 QUALITIES = ['well-made', 'best-selling', 'customer-favourite', 'thoughtfully designed',
              'great-value', 'premium', 'durable', 'popular']
