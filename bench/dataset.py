@@ -12,16 +12,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from store.models import (
-    Cart,
-    CartItem,
-    Collection,
-    Customer,
-    Order,
-    OrderItem,
-    Product,
-    ProductImage,
-)
+from store import models as store
 
 COLLECTIONS = 10
 IMAGES_PER_PRODUCT = 3
@@ -46,16 +37,17 @@ def build(products, customers=2000, orders=5000, buyers=0, buyer_carts=0, seed=1
     User = get_user_model()
     info = {'products': products, 'collections': COLLECTIONS, 'customers': customers, 'orders': orders}
     with transaction.atomic():
-        insert(Collection, [Collection(id=i, title=f'Collection {i}') for i in range(1, COLLECTIONS + 1)])
-        insert(Product, (
-            Product(id=i, title=f'{rng.choice(ADJECTIVES).capitalize()} {rng.choice(NOUNS)} {i}', slug=f'product-{i}',
-                    description=' '.join(rng.sample(WORDS, 6)).capitalize() + '.',
-                    unit_price=Decimal(rng.randint(100, 99999)) / 100, inventory=INVENTORY,
-                    collection_id=rng.randint(1, COLLECTIONS))
+        insert(store.Collection, [store.Collection(id=i, title=f'Collection {i}') for i in range(1, COLLECTIONS + 1)])
+        insert(store.Product, (
+            store.Product(
+                id=i, title=f'{rng.choice(ADJECTIVES).capitalize()} {rng.choice(NOUNS)} {i}', slug=f'product-{i}',
+                description=' '.join(rng.sample(WORDS, 6)).capitalize() + '.',
+                unit_price=Decimal(rng.randint(100, 99999)) / 100, inventory=INVENTORY,
+                collection_id=rng.randint(1, COLLECTIONS))
             for i in range(1, products + 1)))
-        insert(ProductImage, (
-            ProductImage(id=(i - 1) * IMAGES_PER_PRODUCT + k + 1, product_id=i,
-                         image=f'store/images/bench-{(i - 1) * IMAGES_PER_PRODUCT + k + 1}.png')
+        insert(store.ProductImage, (
+            store.ProductImage(id=(i - 1) * IMAGES_PER_PRODUCT + k + 1, product_id=i,
+                               image=f'store/images/bench-{(i - 1) * IMAGES_PER_PRODUCT + k + 1}.png')
             for i in range(1, products + 1) for k in range(IMAGES_PER_PRODUCT)))
 
         # Customers (and their users: bulk inserts send no post_save signal), plus the order buyers.
@@ -67,29 +59,30 @@ def build(products, customers=2000, orders=5000, buyers=0, buyer_carts=0, seed=1
             user.password = '!bench-unusable'
             users.append(user)
         insert(User, users)
-        insert(Customer, (Customer(id=i, user_id=i, phone=f'+1 555-01{i % 100:02d}') for i in range(1, total_users + 1)))
-        insert(Order, (Order(id=i, customer_id=rng.randint(1, customers), payment_status=rng.choice('PCF'))
-                       for i in range(1, orders + 1)))
+        insert(store.Customer, (store.Customer(id=i, user_id=i, phone=f'+1 555-01{i % 100:02d}')
+                                for i in range(1, total_users + 1)))
+        insert(store.Order, (store.Order(id=i, customer_id=rng.randint(1, customers), payment_status=rng.choice('PCF'))
+                             for i in range(1, orders + 1)))
         items = []
         for order_id in range(1, orders + 1):
             for product_id in rng.sample(range(1, products + 1), rng.randint(1, 3)):
-                items.append(OrderItem(order_id=order_id, product_id=product_id, quantity=rng.randint(1, 3),
-                                       unit_price=Decimal('9.99')))
-        insert(OrderItem, items)
+                items.append(store.OrderItem(order_id=order_id, product_id=product_id, quantity=rng.randint(1, 3),
+                                             unit_price=Decimal('9.99')))
+        insert(store.OrderItem, items)
         info['order_items'] = len(items)
 
         # The cart the "cart with 5 lines" endpoint reads.
         cart_id = uuid.UUID(int=rng.getrandbits(128), version=4)
-        insert(Cart, [Cart(id=cart_id)])
-        insert(CartItem, [CartItem(cart_id=cart_id, product_id=product_id, quantity=2)
-                          for product_id in rng.sample(range(1, products + 1), 5)])
+        insert(store.Cart, [store.Cart(id=cart_id)])
+        insert(store.CartItem, [store.CartItem(cart_id=cart_id, product_id=product_id, quantity=2)
+                                for product_id in rng.sample(range(1, products + 1), 5)])
         info['cart_5_lines'] = str(cart_id)
 
         # Carts ready to become orders (3 lines each), for the order-placement measurement.
         carts = [uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(buyer_carts)]
-        insert(Cart, (Cart(id=c) for c in carts))
-        insert(CartItem, (CartItem(cart_id=c, product_id=p, quantity=1)
-                          for c in carts for p in rng.sample(range(1, products + 1), 3)))
+        insert(store.Cart, (store.Cart(id=c) for c in carts))
+        insert(store.CartItem, (store.CartItem(cart_id=c, product_id=p, quantity=1)
+                                for c in carts for p in rng.sample(range(1, products + 1), 3)))
         info['buyer_carts'] = [str(c) for c in carts]
         info['buyer_user_ids'] = list(range(customers + 1, total_users + 1))
 
@@ -100,7 +93,7 @@ def build(products, customers=2000, orders=5000, buyers=0, buyer_carts=0, seed=1
 
 def new_cart_with_items(products, lines, rng):
     """A cart with `lines` random products (for in-process query counts of order placement)."""
-    cart = Cart.objects.create()
-    CartItem.objects.bulk_create(CartItem(cart=cart, product_id=p, quantity=1)
-                                 for p in rng.sample(range(1, products + 1), lines))
+    cart = store.Cart.objects.create()
+    store.CartItem.objects.bulk_create(store.CartItem(cart=cart, product_id=p, quantity=1)
+                                       for p in rng.sample(range(1, products + 1), lines))
     return cart

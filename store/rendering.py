@@ -104,7 +104,8 @@ class Representation:
         read = operator.itemgetter if rows else operator.attrgetter
         copied_keys = [name for name, _ in copied]
         read_copied = read(*(path for _, path in copied)) if len(copied) > 1 else one_or_none(read, copied)
-        converted = [(name, read(path) if isinstance(path, str) else path, convert) for name, path, convert in converted]
+        converted = [(name, read(path) if isinstance(path, str) else path, convert)
+                     for name, path, convert in converted]
         template = dict.fromkeys(name for name, _ in self.fields)
 
         def render(obj, scope):

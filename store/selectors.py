@@ -61,7 +61,8 @@ def cart_with_lines(cart_id):
         cart_id = Cart._meta.pk.to_python(cart_id)
     except ValidationError:
         return None
-    rows = list(Cart.objects.filter(pk=cart_id).order_by('items__id').values(*representation_of(CartSerializer).columns()))
+    columns = representation_of(CartSerializer).columns()
+    rows = list(Cart.objects.filter(pk=cart_id).order_by('items__id').values(*columns))
     if not rows:
         return None
     lines = [row for row in rows if row['items__id'] is not None]  # an empty cart joins to one empty row
@@ -74,4 +75,5 @@ def cart_with_lines(cart_id):
 
 def cart_data(cart_id, lines):
     """The cart's data for CartSerializer from its lines (joined rows, as cart_with_lines reads them)."""
-    return {'id': cart_id, 'items': lines, 'total_price': sum((line['items__total_price'] for line in lines), Decimal(0))}
+    total_price = sum((line['items__total_price'] for line in lines), Decimal(0))
+    return {'id': cart_id, 'items': lines, 'total_price': total_price}
