@@ -15,6 +15,7 @@ file names become URLs as DRF's FileField makes them. `test_fast_representations
 with DRF's for every serializer rendered here.
 """
 import operator
+from decimal import Decimal
 from functools import cache
 
 from django.core.exceptions import FieldDoesNotExist
@@ -144,6 +145,8 @@ class Representation:
             return path, lambda file, scope: scope.media_url(model_field)(file if isinstance(file, str) else file.name)
         if model_field is not None and copies(field, model_field):
             return path, None
+        if isinstance(field, drf_fields.DecimalField) and not coerces(field):
+            return path, decimal_conversion(field)
         to_representation = field.to_representation
         return path, lambda value, scope: to_representation(value)
 
@@ -170,13 +173,31 @@ def copies(field, model_field):
     """Whether DRF's representation of this model field's database values is the value itself."""
     if isinstance(field, drf_fields.DecimalField):
         return (isinstance(model_field, models.DecimalField) and field.decimal_places == model_field.decimal_places
-                and not getattr(field, 'coerce_to_string', api_settings.COERCE_DECIMAL_TO_STRING)
-                and not field.normalize_output)
+                and not coerces(field))
     if isinstance(field, drf_fields.BigIntegerField) and getattr(
             field, 'coerce_to_string', api_settings.COERCE_BIGINT_TO_STRING):
         return False
     return any(isinstance(field, drf_type) and isinstance(model_field, model_types)
                for drf_type, model_types in COPIED_WHEN_MODEL_FIELD.items())
+
+
+def coerces(field):
+    """Whether a DecimalField's representation is other than a Decimal with its places."""
+    return getattr(field, 'coerce_to_string', api_settings.COERCE_DECIMAL_TO_STRING) or field.normalize_output
+
+
+def decimal_conversion(field):
+    """A computed decimal's conversion: a Decimal that already has the field's places and fits its digits
+    is what DRF's quantize would return; any other value goes through the field."""
+    exponent, max_digits, to_representation = -field.decimal_places, field.max_digits, field.to_representation
+
+    def convert(value, scope):
+        if type(value) is Decimal:
+            _, digits, value_exponent = value.as_tuple()
+            if value_exponent == exponent and (max_digits is None or len(digits) <= max_digits):
+                return value
+        return to_representation(value)
+    return convert
 
 
 def one_or_none(read, copied):

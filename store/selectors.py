@@ -9,7 +9,7 @@ from django.http import Http404
 
 from .models import Cart, CartItem, Customer, Order, OrderItem, ProductImage
 from .rendering import representation_of
-from .serializers import CartSerializer, ProductImageSerializer
+from .serializers import CartItemSerializer, ProductImageSerializer
 
 
 def orders_with_items():
@@ -61,7 +61,8 @@ def cart_with_lines(cart_id):
         cart_id = Cart._meta.pk.to_python(cart_id)
     except ValidationError:
         return None
-    columns = representation_of(CartSerializer).columns()
+    # The lines' columns only: the cart's own (its id) is the argument.
+    columns = representation_of(CartItemSerializer).columns('items__')
     rows = list(Cart.objects.filter(pk=cart_id).order_by('items__id').values(*columns))
     if not rows:
         return None
