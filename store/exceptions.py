@@ -23,6 +23,14 @@ class Conflict(StoreError):
     """The request contradicts one made before."""
 
 
+class RowNotFound(NotFound):
+    """The row a request names is gone: deleted before, or by a concurrent request since it was read."""
+
+    def __init__(self, model):
+        # DRF's get_object() message for a missing row, so both 404s read the same.
+        super().__init__(f'No {model._meta.object_name} matches the given query.')
+
+
 class CartNotFound(NotFound):
     def __init__(self):
         super().__init__('No Cart matches the given query.')
@@ -43,6 +51,13 @@ class OutOfStock(StoreError):
 
 class OrderError(StoreError):
     """An order cannot be placed or changed."""
+
+
+class CancelledOrderCannotBePaid(OrderError):
+    field = 'payment_status'
+
+    def __init__(self):
+        super().__init__('A cancelled order cannot be marked as paid: its stock has been returned.')
 
 
 class CartCannotBeOrdered(OrderError):

@@ -1,6 +1,9 @@
 """Business operations that write several rows: each owns its transaction and its locks.
 
 Product rows are always locked in primary-key order, so concurrent operations never deadlock.
+An update never inserts: Django's save() of a loaded object turns into an INSERT when its UPDATE finds no
+row, which would bring back a row a concurrent request deleted since it was read. Updates lock the row
+first (or UPDATE by primary key), and a row that is gone is RowNotFound (404).
 Errors are the domain exceptions of store.exceptions; store.exception_handler turns them into 4xx responses.
 """
 from uuid import UUID
@@ -10,12 +13,14 @@ from django.utils import timezone
 
 from .caching import invalidate_catalogue
 from .exceptions import (
+    CancelledOrderCannotBePaid,
     CartCannotBeOrdered,
     CartNotFound,
     IdempotencyKeyReused,
     InsufficientStock,
     OrderError,
     OutOfStock,
+    RowNotFound,
 )
 from .models import (
     MAX_LINE_QUANTITY,
@@ -48,6 +53,19 @@ def touch_cart(cart_id):
 
 
 @transaction.atomic
+def update_row(*, instance, save):
+    """Run `save()`, which writes `instance`'s row (a serializer's save, say), while that row is locked.
+
+    A concurrent DELETE waits for this transaction, and a row deleted before is RowNotFound: the save's
+    UPDATE always finds its row, so it never falls back to re-inserting it.
+    """
+    model = type(instance)
+    if not model._base_manager.select_for_update().filter(pk=instance.pk).exists():
+        raise RowNotFound(model)
+    return save()
+
+
+@transaction.atomic
 def add_to_cart(*, cart_id, product, quantity):
     """Add `quantity` units of a product to a cart, merging with the product's existing line."""
     # Touching the cart also locks its row, which serialises concurrent adds to it, so two requests
@@ -72,18 +90,26 @@ def add_to_cart(*, cart_id, product, quantity):
 
 @transaction.atomic
 def update_cart_item(*, item, quantity):
-    """Set a cart line's quantity, within the product's stock (`item.product` loaded)."""
-    touch_cart(item.cart_id)
+    """Set a cart line's quantity, within the product's stock (`item.product` loaded).
+
+    The cart's row is locked first (as removing the line and ordering the cart do); a line removed since
+    it was read, or ordered with its cart, stays gone (RowNotFound).
+    """
+    if not touch_cart(item.cart_id):
+        raise RowNotFound(CartItem)
     check_stock(product=item.product, quantity=quantity)
+    if not CartItem.objects.filter(pk=item.pk).update(quantity=quantity):
+        raise RowNotFound(CartItem)
     item.quantity = quantity
-    item.save(update_fields=['quantity'])
     return item
 
 
 @transaction.atomic
 def remove_cart_item(*, item):
     touch_cart(item.cart_id)
-    item.delete()
+    deleted, _ = item.delete()
+    if not deleted:  # a concurrent request removed it first
+        raise RowNotFound(CartItem)
 
 
 @transaction.atomic
@@ -143,10 +169,32 @@ def restock(order):
     invalidate_catalogue()
 
 
+def lock_order(order_id):
+    """The order's row, locked for this transaction and read afresh; RowNotFound if it is gone."""
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None:
+        raise RowNotFound(Order)
+    return order
+
+
+@transaction.atomic
+def update_order(*, order, payment_status=None):
+    """Set an order's payment status (None: unchanged). A cancelled order, whose stock went back, is not
+    marked paid."""
+    order = lock_order(order.pk)
+    if payment_status is None or payment_status == order.payment_status:
+        return order
+    if order.is_cancelled and payment_status == Order.PAYMENT_STATUS_COMPLETE:
+        raise CancelledOrderCannotBePaid()
+    order.payment_status = payment_status
+    order.save(update_fields=['payment_status'])
+    return order
+
+
 @transaction.atomic
 def cancel_order(*, order):
     """Cancel an order: it keeps its rows, shows as cancelled and returns its stock."""
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = lock_order(order.pk)
     if order.is_cancelled:
         raise OrderError('This order is already cancelled.')
     restock(order)
@@ -158,7 +206,7 @@ def cancel_order(*, order):
 @transaction.atomic
 def delete_order(*, order):
     """Delete an order and its items; the stock of an order that was not cancelled goes back."""
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = lock_order(order.pk)
     if not order.is_cancelled:
         restock(order)
     order.items.all().delete()

@@ -15,14 +15,14 @@ from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from . import extension_points, selectors, services
 from .caching import CachedCatalogueMixin
-from .exceptions import CartNotFound
+from .exceptions import CartNotFound, RowNotFound
 from .filters import (
     BoundedSearchFilter,
     ProductFilter,
     ProductFilterBackend,
     StableOrderingFilter,
 )
-from .models import Cart, CartItem, Collection, Customer, Product
+from .models import Cart, CartItem, Collection, Customer, Order, Product
 from .pagination import DefaultPagination
 from .permissions import (
     CanCancelOrder,
@@ -69,6 +69,14 @@ class NestedViewSetMixin:
         return parent.pk if parent else None
 
 
+class UpdateInPlaceMixin:
+    """PUT and PATCH change the row they read, locked while they save: a row deleted since is a 404,
+    never re-inserted (services.update_row)."""
+
+    def perform_update(self, serializer):
+        services.update_row(instance=serializer.instance, save=serializer.save)
+
+
 class ProtectedDestroyMixin:
     """Destroy, unless protected rows still point at the object: then 405 with `protected_error`."""
     protected_error = None
@@ -80,7 +88,7 @@ class ProtectedDestroyMixin:
             return Response({'error': self.protected_error}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
 
 
-class ProductViewSet(CachedCatalogueMixin, ProtectedDestroyMixin, ModelViewSet):
+class ProductViewSet(CachedCatalogueMixin, UpdateInPlaceMixin, ProtectedDestroyMixin, ModelViewSet):
     queryset = Product.objects.all()  # images: get_serializer reads a whole page's in one query
     serializer_class = ProductSerializer
     own_filter_backends = [ProductFilterBackend, BoundedSearchFilter, StableOrderingFilter]
@@ -105,7 +113,7 @@ class ProductViewSet(CachedCatalogueMixin, ProtectedDestroyMixin, ModelViewSet):
         return super().get_serializer(*args, **kwargs)
 
 
-class CollectionViewSet(CachedCatalogueMixin, ProtectedDestroyMixin, ModelViewSet):
+class CollectionViewSet(CachedCatalogueMixin, UpdateInPlaceMixin, ProtectedDestroyMixin, ModelViewSet):
     queryset = Collection.objects.annotate(products_count=Count('products')).order_by('title')
     serializer_class = CollectionSerializer
     permission_classes = [IsAdminOrReadOnly]
@@ -124,12 +132,12 @@ class ProductChildViewSetMixin(NestedViewSetMixin):
         return {**super().get_serializer_context(), 'product_id': self.parent_pk}
 
 
-class ReviewViewSet(ProductChildViewSetMixin, ModelViewSet):
+class ReviewViewSet(ProductChildViewSetMixin, UpdateInPlaceMixin, ModelViewSet):
     serializer_class = ReviewSerializer
     permission_classes = [IsAdminOrReadAndCreateOnly]
 
 
-class ProductImageViewSet(ProductChildViewSetMixin, ModelViewSet):
+class ProductImageViewSet(ProductChildViewSetMixin, UpdateInPlaceMixin, ModelViewSet):
     serializer_class = ProductImageSerializer
     permission_classes = [IsAdminOrReadOnly]
 
@@ -194,7 +202,7 @@ class CartItemViewSet(NestedViewSetMixin, ModelViewSet):
         services.remove_cart_item(item=instance)
 
 
-class CustomerViewSet(ProtectedDestroyMixin, ModelViewSet):
+class CustomerViewSet(UpdateInPlaceMixin, ProtectedDestroyMixin, ModelViewSet):
     queryset = Customer.objects.order_by('id')
     serializer_class = CustomerSerializer
     permission_classes = [IsAdminUser]
@@ -222,7 +230,7 @@ class CustomerViewSet(ProtectedDestroyMixin, ModelViewSet):
             return Response(self.get_serializer(customer).data)
         serializer = self.get_serializer(customer, data=request.data, partial=request.method == 'PATCH')
         serializer.is_valid(raise_exception=True)
-        serializer.save()
+        self.perform_update(serializer)
         return Response(serializer.data)
 
 
@@ -273,6 +281,10 @@ class OrderViewSet(ModelViewSet):
         headers = {} if created else {'Idempotent-Replayed': 'true'}
         return Response(self.serialize_order(order), status=status.HTTP_201_CREATED, headers=headers)
 
+    def perform_update(self, serializer):
+        serializer.instance = services.update_order(
+            order=serializer.instance, payment_status=serializer.validated_data.get('payment_status'))
+
     def perform_destroy(self, instance):
         services.delete_order(order=instance)
 
@@ -282,5 +294,9 @@ class OrderViewSet(ModelViewSet):
         return Response(self.serialize_order(services.cancel_order(order=self.get_object())))
 
     def serialize_order(self, order):
-        """The order as the list and detail show it, read back with its items."""
-        return OrderSerializer(orders_with_items().get(pk=order.pk), context=self.get_serializer_context()).data
+        """The order as the list and detail show it, read back with its items (a 404 if a concurrent
+        request deleted it since the write committed)."""
+        order = orders_with_items().filter(pk=order.pk).first()
+        if order is None:
+            raise RowNotFound(Order)
+        return OrderSerializer(order, context=self.get_serializer_context()).data

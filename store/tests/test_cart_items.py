@@ -9,6 +9,7 @@ import pytest
 from model_bakery import baker
 from rest_framework import status
 
+from store import services
 from store.models import Cart, CartItem, Product
 
 # Parent-cart lookup + the lines with their products (select_related), whatever the number of lines.
@@ -599,3 +600,33 @@ class TestDeleteCartItem:
 
         assert response.status_code == status.HTTP_404_NOT_FOUND
         assert CartItem.objects.filter(pk=item.pk).exists()
+
+
+@pytest.mark.django_db
+class TestVanishedCartItem:
+    """A line removed since the request read it (by a concurrent DELETE or an order of its cart)."""
+
+    def test_updating_a_removed_line_is_row_not_found_and_inserts_nothing(self, item):
+        CartItem.objects.filter(pk=item.pk).delete()
+
+        with pytest.raises(services.RowNotFound, match='^No CartItem matches the given query.$'):
+            services.update_cart_item(item=item, quantity=3)
+
+        assert not CartItem.objects.exists()
+
+    def test_updating_a_line_of_an_ordered_cart_is_row_not_found(self, item):
+        Cart.objects.filter(pk=item.cart_id).delete()
+
+        with pytest.raises(services.RowNotFound):
+            services.update_cart_item(item=item, quantity=3)
+
+        assert not CartItem.objects.exists() and not Cart.objects.exists()
+
+    def test_removing_a_removed_line_is_row_not_found(self, item, cart):
+        CartItem.objects.filter(pk=item.pk).delete()
+        Cart.objects.filter(pk=cart.pk).update(updated_at=LONG_AGO)
+
+        with pytest.raises(services.RowNotFound):
+            services.remove_cart_item(item=item)
+
+        assert updated_at(cart) == LONG_AGO  # the refused removal touched nothing

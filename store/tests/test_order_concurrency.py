@@ -1,62 +1,24 @@
 """Concurrent orders never oversell, never deadlock, and place a cart only once (DECISIONS §4).
 
-Each worker runs in its own thread, so on its own database connection, against committed data
-(`transaction=True`). On MySQL/MariaDB the workers start together at a barrier and really race for
-the row locks. SQLite cannot write from two connections at once (a write locks the whole database),
-so there the same workers run one after another and the same assertions hold.
+The workers run in threads of their own (store.tests.concurrency_helpers.run_workers): on MySQL/MariaDB
+they really race for the row locks; on SQLite they run one after another and the same assertions hold.
 """
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from model_bakery import baker
 from rest_framework import status
 from rest_framework.test import APIClient
 
 from store import services
 from store.models import Cart, Collection, Order, OrderItem, Product
+from store.tests.concurrency_helpers import run_workers
 from store.tests.factories import inventory, make_cart, make_product
-
-# How long a worker may wait at the barrier or for its locks before the test calls it a hang.
-THREAD_TIMEOUT = 60
 
 BUYERS = 12
 LAST_UNITS = 5
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_workers(workers):
-    """Run each worker in a thread of its own and return what each returned, in order.
-
-    A worker that raises (a deadlock, a lock timeout, an IntegrityError...) or hangs fails the test.
-    """
-    concurrent = connection.vendor != 'sqlite'
-    barrier = threading.Barrier(len(workers) if concurrent else 1)
-    outcomes = [None] * len(workers)
-
-    def run(index, worker):
-        try:
-            barrier.wait(timeout=THREAD_TIMEOUT)
-            outcomes[index] = worker()
-        except BaseException as error:  # reported by the assertions below, not lost in the thread
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, worker), daemon=True)
-               for index, worker in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-        if not concurrent:
-            thread.join(THREAD_TIMEOUT)
-    for thread in threads:
-        thread.join(THREAD_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), 'a worker hung (deadlock?)'
-    errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
-    assert errors == [], f'unexpected errors: {errors!r}'
-    return outcomes
 
 
 def place_with_service(customer, cart_id, idempotency_key=None):

@@ -1,4 +1,4 @@
-"""The order services, called directly: place_order, cancel_order, delete_order and lock_products.
+"""The order services, called directly: place_order, update_order, cancel_order, delete_order and lock_products.
 
 Placing an order checks every cart line against inventory under row locks, decrements the stock,
 snapshots the prices and deletes the cart, all in one transaction (DECISIONS §4); cancelling or
@@ -316,6 +316,59 @@ class TestCancelOrder:
         services.cancel_order(order=placed_order)
 
         assert inventory(mug) == 10
+
+
+@pytest.mark.django_db
+class TestUpdateOrder:
+    def test_sets_the_payment_status(self, placed_order):
+        updated = services.update_order(order=placed_order, payment_status=Order.PAYMENT_STATUS_COMPLETE)
+
+        assert updated.payment_status == Order.PAYMENT_STATUS_COMPLETE
+        assert Order.objects.get(pk=placed_order.pk).payment_status == Order.PAYMENT_STATUS_COMPLETE
+
+    def test_a_cancelled_order_cannot_be_marked_paid(self, placed_order):
+        services.cancel_order(order=placed_order)
+
+        with pytest.raises(services.CancelledOrderCannotBePaid):
+            services.update_order(order=placed_order, payment_status=Order.PAYMENT_STATUS_COMPLETE)
+
+        assert Order.objects.get(pk=placed_order.pk).payment_status == Order.PAYMENT_STATUS_PENDING
+
+    def test_a_cancelled_order_can_be_marked_failed(self, placed_order):
+        services.cancel_order(order=placed_order)
+
+        services.update_order(order=placed_order, payment_status=Order.PAYMENT_STATUS_FAILED)
+
+        assert Order.objects.get(pk=placed_order.pk).payment_status == Order.PAYMENT_STATUS_FAILED
+
+
+@pytest.mark.django_db
+class TestVanishedOrder:
+    """An order deleted since the caller read it (by a concurrent request): RowNotFound, nothing written."""
+
+    @pytest.fixture
+    def vanished_order(self, placed_order):
+        Order.objects.get(pk=placed_order.pk).items.all().delete()
+        Order.objects.filter(pk=placed_order.pk).delete()
+        return placed_order
+
+    def test_a_deleted_order_is_not_resurrected_by_a_payment_update(self, vanished_order):
+        with pytest.raises(services.RowNotFound, match='^No Order matches the given query.$'):
+            services.update_order(order=vanished_order, payment_status=Order.PAYMENT_STATUS_COMPLETE)
+
+        assert not Order.objects.exists()
+
+    def test_cancelling_a_deleted_order_is_row_not_found(self, vanished_order, mug):
+        with pytest.raises(services.RowNotFound):
+            services.cancel_order(order=vanished_order)
+
+        assert not Order.objects.exists() and inventory(mug) == 8
+
+    def test_deleting_a_deleted_order_is_row_not_found(self, vanished_order, mug):
+        with pytest.raises(services.RowNotFound):
+            services.delete_order(order=vanished_order)
+
+        assert inventory(mug) == 8
 
 
 @pytest.mark.django_db

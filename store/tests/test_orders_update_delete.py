@@ -37,6 +37,27 @@ class TestUpdateOrder:
         assert list(response.json()) == ['payment_status']
         assert Order.objects.get(pk=order.pk).payment_status == 'P'
 
+    def test_a_cancelled_order_cannot_be_marked_paid(self, authenticate, api_client, make_customer, mug):
+        order = place(make_customer(), (mug, 2))
+        services.cancel_order(order=order)
+        authenticate(is_staff=True)
+
+        response = api_client.patch(order_url(order.pk), {'payment_status': 'C'}, format='json')
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.json() == {
+            'payment_status': ['A cancelled order cannot be marked as paid: its stock has been returned.']}
+        assert Order.objects.get(pk=order.pk).payment_status == Order.PAYMENT_STATUS_PENDING
+
+    def test_an_empty_patch_changes_nothing(self, authenticate, api_client, make_customer, mug):
+        order = make_order(make_customer(), (mug, 1), payment_status='F')
+        authenticate(is_staff=True)
+
+        response = api_client.patch(order_url(order.pk), {}, format='json')
+
+        assert response.status_code == status.HTTP_200_OK
+        assert response.json() == {'payment_status': 'F'}
+
     def test_other_fields_are_ignored(self, authenticate, api_client, make_customer, mug):
         owner = make_customer()
         order = make_order(owner, (mug, 1))

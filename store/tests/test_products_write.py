@@ -6,7 +6,9 @@ import pytest
 from model_bakery import baker
 from rest_framework import status
 
+from store import services
 from store.models import Cart, CartItem, Collection, Order, OrderItem, Product, ProductImage
+from store.serializers import ProductSerializer
 
 from .products_helpers import (
     LIST_URL,
@@ -373,6 +375,22 @@ class TestUpdateProduct:
 
 
 # ---------------------------------------------------------------------------------------------- delete
+
+@pytest.mark.django_db
+class TestUpdateVanishedProduct:
+    """An update whose product a concurrent request deleted since it was read (the race itself, on MariaDB:
+    test_write_races.py): services.update_row refuses it before the serializer's save could re-insert it."""
+
+    def test_a_deleted_product_is_not_resurrected_by_an_update(self, product):
+        serializer = ProductSerializer(product, data={'title': 'Renamed'}, partial=True)
+        assert serializer.is_valid(), serializer.errors
+        Product.objects.filter(pk=product.pk).delete()
+
+        with pytest.raises(services.RowNotFound, match='^No Product matches the given query.$'):
+            services.update_row(instance=serializer.instance, save=serializer.save)
+
+        assert not Product.objects.exists()
+
 
 @pytest.mark.django_db
 class TestDeleteProduct:
