@@ -210,10 +210,14 @@ class CartItem(models.Model):
         ]
 
 
+# Reviews are anonymous (course): capped so a few posts cannot make a product's review list megabytes long.
+MAX_REVIEW_LENGTH = 5000
+
+
 class Review(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name='reviews')
     name = models.CharField(max_length=255)
-    description = models.TextField()
+    description = models.TextField(max_length=MAX_REVIEW_LENGTH)
     date = models.DateField(auto_now_add=True)
 
     def __str__(self):

@@ -45,6 +45,7 @@ from .serializers import (
     UpdateCartItemSerializer,
     UpdateOrderSerializer,
 )
+from .throttles import AnonWritesThrottledMixin
 
 
 class NestedViewSetMixin:
@@ -132,7 +133,7 @@ class ProductChildViewSetMixin(NestedViewSetMixin):
         return {**super().get_serializer_context(), 'product_id': self.parent_pk}
 
 
-class ReviewViewSet(ProductChildViewSetMixin, UpdateInPlaceMixin, ModelViewSet):
+class ReviewViewSet(AnonWritesThrottledMixin, ProductChildViewSetMixin, UpdateInPlaceMixin, ModelViewSet):
     serializer_class = ReviewSerializer
     permission_classes = [IsAdminOrReadAndCreateOnly]
 
@@ -142,7 +143,7 @@ class ProductImageViewSet(ProductChildViewSetMixin, UpdateInPlaceMixin, ModelVie
     permission_classes = [IsAdminOrReadOnly]
 
 
-class CartViewSet(CreateModelMixin, RetrieveModelMixin, DestroyModelMixin, GenericViewSet):
+class CartViewSet(AnonWritesThrottledMixin, CreateModelMixin, RetrieveModelMixin, DestroyModelMixin, GenericViewSet):
     """Anonymous shopping carts. POST here (no body needed) to create one: its `id` is the key to it.
 
     GET /store/carts/{id}/ reads the cart, /store/carts/{id}/items/ adds and changes its items, and
@@ -164,7 +165,7 @@ class CartViewSet(CreateModelMixin, RetrieveModelMixin, DestroyModelMixin, Gener
         return Response(self.get_serializer(cart).data)
 
 
-class CartItemViewSet(NestedViewSetMixin, ModelViewSet):
+class CartItemViewSet(AnonWritesThrottledMixin, NestedViewSetMixin, ModelViewSet):
     http_method_names = ['get', 'post', 'patch', 'delete', 'head', 'options']
     parent_model = Cart
     parent_url_kwarg = 'cart_pk'

@@ -174,6 +174,21 @@ class TestCreateReview:
         assert response.status_code == status.HTTP_400_BAD_REQUEST
         assert response.json() == {'name': ['Ensure this field has no more than 255 characters.']}
 
+    def test_a_review_description_over_5000_characters_is_refused(self, api_client, product):
+        response = api_client.post(reviews_url(product.pk), {'name': 'Bob', 'description': 'x' * 5001},
+                                   format='json')
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.json() == {'description': ['Ensure this field has no more than 5000 characters.']}
+        assert not Review.objects.exists()
+
+    def test_a_description_of_5000_characters_is_accepted(self, api_client, product):
+        response = api_client.post(reviews_url(product.pk), {'name': 'x' * 255, 'description': 'x' * 5000},
+                                   format='json')
+
+        assert response.status_code == status.HTTP_201_CREATED
+        assert len(response.json()['description']) == 5000
+
     @pytest.mark.parametrize('product_pk', UNKNOWN_PRODUCT_PKS)
     def test_unknown_or_malformed_product_returns_404(self, api_client, product_pk):
         response = api_client.post(reviews_url(product_pk), {'name': 'Bob', 'description': 'Great'}, format='json')

@@ -229,6 +229,8 @@ REST_FRAMEWORK = {
     # No global permission: every view states its own (carts and reviews stay anonymous).
     'DEFAULT_PERMISSION_CLASSES': ['rest_framework.permissions.AllowAny'],
     'DEFAULT_THROTTLE_RATES': {
+        # Anonymous reviews, carts and cart-item changes per client address (store/throttles.py); reads are free.
+        'anon_write': env.str('THROTTLE_ANON_WRITE_RATE', default='300/min'),
         'login': env.str('THROTTLE_LOGIN_RATE', default='30/min'),
         'registration': env.str('THROTTLE_REGISTRATION_RATE', default='30/min'),
     },
