@@ -107,7 +107,7 @@ class ProductViewSet(CachedCatalogueMixin, UpdateInPlaceMixin, ProtectedDestroyM
 
     def get_serializer(self, *args, **kwargs):
         # A page's (or a product's) images, read in one query for the serializer to render.
-        if args and self.request.method == 'GET':
+        if args and self.request.method in ('GET', 'HEAD'):
             products = args[0] if kwargs.get('many') else [args[0]]
             kwargs['context'] = {**self.get_serializer_context(),
                                  'images': selectors.product_images(product.id for product in products)}
@@ -227,7 +227,7 @@ class CustomerViewSet(UpdateInPlaceMixin, ProtectedDestroyMixin, ModelViewSet):
     @action(detail=False, methods=['GET', 'PUT', 'PATCH'], permission_classes=[IsAuthenticated])
     def me(self, request):
         customer = self.get_object()
-        if request.method == 'GET':
+        if request.method in ('GET', 'HEAD'):  # DRF routes HEAD to the GET action: a read, never a write
             return Response(self.get_serializer(customer).data)
         serializer = self.get_serializer(customer, data=request.data, partial=request.method == 'PATCH')
         serializer.is_valid(raise_exception=True)

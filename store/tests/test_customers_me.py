@@ -32,6 +32,17 @@ class TestMe:
         assert response.data == {'id': customer.id, 'user_id': user.id, 'phone': '', 'birth_date': None,
                                  'membership': 'B'}
 
+    def test_head_of_me_never_writes(self, api_client, authenticate):
+        user = authenticate()
+        Customer.objects.filter(user=user).update(phone='1234')
+
+        response = api_client.generic('HEAD', ME_URL, '{"phone": "9999", "birth_date": "2000-01-01"}',
+                                      content_type='application/json')
+
+        assert response.status_code == status.HTTP_200_OK
+        assert response.content == b''
+        assert Customer.objects.values_list('phone', 'birth_date').get(user=user) == ('1234', None)
+
     def test_put_updates_phone_and_birth_date(self, api_client, authenticate):
         user = authenticate()
 
