@@ -10,6 +10,7 @@ import hashlib
 import re
 import time
 from functools import lru_cache
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -17,6 +18,10 @@ from django.db.models import F
 from django.http import HttpResponse
 from django.urls import URLResolver, get_resolver
 from django.utils.cache import patch_vary_headers
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
 from .models import CatalogueVersion
 
@@ -59,24 +64,29 @@ def version_for(request):
 
 @lru_cache(maxsize=4)  # once per URLconf
 def cached_route_patterns(resolver):
-    """The full-path regexes of the cached routes, from the URLconf (format-suffix variants left out)."""
+    """(full-path regex, view class) of each cached route, from the URLconf (format-suffix variants left out)."""
     def walk(patterns, prefix):
         for pattern in patterns:
             regex = prefix + pattern.pattern.regex.pattern.removeprefix('^')
             if isinstance(pattern, URLResolver):
                 yield from walk(pattern.url_patterns, regex)
             elif pattern.name in CACHED_ROUTE_NAMES and '(?P<format>' not in regex:
-                yield re.compile(regex)
+                yield re.compile(regex), pattern.callback.cls
     return tuple(walk(resolver.url_patterns, resolver.pattern.regex.pattern))
 
 
-def is_cached_path(path):
-    """Whether a path is a cached catalogue route; detail ids are integers (anything else is a 404)."""
-    for pattern in cached_route_patterns(get_resolver()):
+def cached_view_class(path):
+    """The view class of a cached catalogue route at this path, else None; detail ids are integers (anything
+    else is a 404)."""
+    for pattern, view_class in cached_route_patterns(get_resolver()):
         match = pattern.match(path)
         if match:
-            return match.groupdict().get('pk', '0').isdigit()
-    return False
+            return view_class if match.groupdict().get('pk', '0').isdigit() else None
+    return None
+
+
+def is_cached_path(path):
+    return cached_view_class(path) is not None
 
 
 def is_cached_route(request):
@@ -84,13 +94,62 @@ def is_cached_route(request):
     return match is not None and match.url_name in CACHED_ROUTE_NAMES
 
 
-def catalogue_key(request, version):
-    """The cache key of a catalogue response: the version, the Accept header as sent and the full URL.
+@lru_cache(maxsize=None)
+def query_parameters(view_class):
+    """The query parameters that can change a cached view's answer (lists and details alike: a detail is
+    looked up in the filtered queryset): its filters', search's, ordering's, pagination's and DRF's format.
+    Read once, when the other apps have added their filter backends (store.extension_points)."""
+    view = view_class()
+    names = {api_settings.URL_FORMAT_OVERRIDE}
+    for backend in view.filter_backends:
+        if issubclass(backend, DjangoFilterBackend):
+            names.update(view.filterset_class.base_filters)
+        names.update(getattr(backend, attribute) for attribute in ('search_param', 'ordering_param', 'query_param')
+                     if hasattr(backend, attribute))
+    if view.pagination_class is not None:
+        names.update(name for name in (view.pagination_class.page_query_param,
+                                       view.pagination_class.page_size_query_param) if name)
+    return frozenset(names)
 
-    Built from the raw request, so the middleware below finds what the views filed; the full URL keeps
-    filters, pages and the host in pagination links apart.
-    """
-    digest = hashlib.sha256(f'{request.META.get("HTTP_ACCEPT", "")} {request.build_absolute_uri()}'.encode())
+
+def canonical_query(request, view_class):
+    """(the known parameters sorted, as a query string; whether the request had only those)."""
+    known = query_parameters(view_class)
+    pairs = [(name, value) for name, values in request.GET.lists() for value in values]
+    kept = sorted(pair for pair in pairs if pair[0] in known)
+    return urlencode(kept), len(kept) == len(pairs)
+
+
+def media_key(renderer, media_type):
+    """How a JSON response is rendered: 'json', or with the indent a client asked for; None for other formats."""
+    if renderer.format != 'json':
+        return None
+    indent = renderer.get_indent(media_type, {})
+    return 'json' if indent is None else f'json; indent={indent}'
+
+
+# Accept headers that DRF answers with plain JSON whatever the view's renderers (JSON comes first).
+PLAIN_JSON_ACCEPTS = frozenset({'', '*/*', 'application/json'})
+
+
+def negotiated_media_key(request, view_class):
+    """media_key() of the response DRF would give this (Django) request, negotiated as the view does."""
+    if request.META.get('HTTP_ACCEPT', '') in PLAIN_JSON_ACCEPTS and api_settings.URL_FORMAT_OVERRIDE not in request.GET:
+        return 'json'
+    renderers = [renderer() for renderer in view_class.renderer_classes]
+    try:
+        renderer, media_type = view_class.content_negotiation_class().select_renderer(Request(request), renderers)
+    except NotAcceptable:
+        return None
+    return media_key(renderer, media_type)
+
+
+def catalogue_key(request, version, view_class, media):
+    """The cache key of a catalogue response: the version, the rendering, the host and path, and the
+    known query parameters sorted. Unknown parameters, the order of parameters and the Accept header's
+    spelling file no entries of their own: the cache cannot be flooded with them."""
+    query, _ = canonical_query(request, view_class)
+    digest = hashlib.sha256(f'{media} {request.scheme}://{request.get_host()}{request.path}?{query}'.encode())
     return f'store:catalogue:{version}:{digest.hexdigest()}'
 
 
@@ -126,14 +185,16 @@ class CachedCatalogueMixin:
         return self.cached(request, super().retrieve, *args, **kwargs)
 
     def cached(self, request, render, *args, **kwargs):
-        if request.accepted_renderer.format != 'json':
+        media = media_key(request.accepted_renderer, request.accepted_media_type)
+        if media is None:
             return render(request, *args, **kwargs)
-        key = catalogue_key(request, version_for(request))
+        key = catalogue_key(request, version_for(request), type(self), media)
         hit = cache.get(key)
         if hit is not None:
             return cached_response(hit)
         response = render(request, *args, **kwargs)
-        if response.status_code == 200:
+        # Only a request made of known parameters files its page: its links carry nothing else.
+        if response.status_code == 200 and canonical_query(request, type(self))[1]:
             def store(rendered):
                 # Content-Type, Allow and Vary as the view set them; the middleware adds the rest.
                 cache.set(key, (rendered.content, dict(rendered.headers)), CACHE_TIMEOUT)
@@ -157,9 +218,11 @@ class CatalogueCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if (request.method == 'GET' and 'HTTP_AUTHORIZATION' not in request.META
-                and is_cached_path(request.path_info)):
-            hit = cache.get(catalogue_key(request, version_for(request)))
+        view_class = cached_view_class(request.path_info) if (
+            request.method == 'GET' and 'HTTP_AUTHORIZATION' not in request.META) else None
+        media = negotiated_media_key(request, view_class) if view_class is not None else None
+        if media is not None:
+            hit = cache.get(catalogue_key(request, version_for(request), view_class, media))
             if hit is not None:
                 response = cached_response(hit)
                 # As on a miss, where the session middleware adds it (the page itself is the same for all).
