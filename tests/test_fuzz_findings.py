@@ -45,8 +45,9 @@ class TestResendActivationWhenActivationIsOff:
 
 
 @pytest.mark.django_db
-def test_username_reset_sends_its_link(api_client, django_user_model, mailoutbox):
+def test_username_reset_sends_its_link(api_client, django_user_model, mailoutbox, django_capture_on_commit_callbacks):
     django_user_model.objects.create_user(username='ann', email='ann@example.com', password='Quartz-Lantern-9817')
-    response = api_client.post('/auth/users/reset_username/', {'email': 'ann@example.com'}, format='json')
+    with django_capture_on_commit_callbacks(execute=True):  # account e-mails are queued after the commit
+        response = api_client.post('/auth/users/reset_username/', {'email': 'ann@example.com'}, format='json')
     assert response.status_code == 204
     assert len(mailoutbox) == 1 and 'username-reset/' in mailoutbox[0].body

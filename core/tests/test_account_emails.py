@@ -4,11 +4,13 @@ The links point at the SPA's pages (DJOSER's PASSWORD_RESET_CONFIRM_URL and ACTI
 uid and token they carry complete the flow through the API.
 """
 import re
+import socket
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from djoser.utils import encode_uid
 from rest_framework import status
+from rest_framework.test import APIClient
 
 USERS_URL = '/auth/users/'
 RESET_PASSWORD_URL = '/auth/users/reset_password/'
@@ -147,3 +149,59 @@ class TestActivationOff:
         assert django_user_model.objects.get(username='newbie').is_active is True
         assert mailoutbox == []
         assert login(api_client, 'newbie', PASSWORD).status_code == status.HTTP_200_OK
+
+
+@pytest.fixture
+def smtp_down(settings):
+    """The SMTP backend pointed at a local port nobody listens on (bound, then closed)."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = 'django.core.mail.backends.smtp.EmailBackend'
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = '127.0.0.1', port, 2
+
+
+@pytest.mark.django_db
+class TestAccountEmailsAreQueued:
+    def test_password_reset_email_is_sent_after_the_commit(self, user, mailoutbox, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks() as callbacks:
+            response = APIClient().post(RESET_PASSWORD_URL, {'email': 'ann@example.com'}, format='json')
+            assert response.status_code == status.HTTP_204_NO_CONTENT
+            assert mailoutbox == []
+
+        for callback in callbacks:
+            callback()
+        assert [message.to for message in mailoutbox] == [['ann@example.com']]
+
+    def test_password_reset_is_204_and_logged_when_smtp_is_down(self, api_client, user, smtp_down, caplog):
+        response = api_client.post(RESET_PASSWORD_URL, {'email': 'ann@example.com'}, format='json')
+
+        assert response.status_code == status.HTTP_204_NO_CONTENT
+        [record] = [record for record in caplog.records if record.name == 'core.tasks']
+        assert record.levelname == 'ERROR'
+        assert record.getMessage() == (
+            f'Could not send the account e-mail core.emails.PasswordResetEmail to user {user.pk}.')
+
+    def test_password_reset_answers_known_and_unknown_addresses_alike_when_smtp_is_down(self, api_client, user,
+                                                                                      smtp_down):
+        known = api_client.post(RESET_PASSWORD_URL, {'email': 'ann@example.com'}, format='json')
+        unknown = api_client.post(RESET_PASSWORD_URL, {'email': 'nobody@example.com'}, format='json')
+
+        assert (known.status_code, known.content) == (unknown.status_code, unknown.content) == (204, b'')
+
+    def test_registration_with_activation_is_201_when_smtp_is_down(self, activation_on, api_client, smtp_down,
+                                                                   django_user_model):
+        response = api_client.post(USERS_URL, REGISTRATION, format='json')
+
+        assert response.status_code == status.HTTP_201_CREATED
+        assert django_user_model.objects.filter(username='newbie', is_active=False).exists()
+
+    def test_an_email_for_an_account_deleted_meanwhile_is_dropped(self, user, mailoutbox,
+                                                                  django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks() as callbacks:
+            APIClient().post(RESET_PASSWORD_URL, {'email': 'ann@example.com'}, format='json')
+        user.delete()
+
+        for callback in callbacks:
+            callback()
+        assert mailoutbox == []

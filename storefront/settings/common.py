@@ -281,6 +281,15 @@ DJOSER = {
     'ACTIVATION_URL': 'activate/{uid}/{token}',
     # Verify the e-mail address (activation link) before the first login.
     'SEND_ACTIVATION_EMAIL': env.bool('SEND_ACTIVATION_EMAIL', default=False),
+    # Sent by a Celery task after the commit (core.emails, core.tasks): an SMTP outage never fails a request.
+    'EMAIL': {
+        'activation': 'core.emails.ActivationEmail',
+        'confirmation': 'core.emails.ConfirmationEmail',
+        'password_reset': 'core.emails.PasswordResetEmail',
+        'password_changed_confirmation': 'core.emails.PasswordChangedConfirmationEmail',
+        'username_changed_confirmation': 'core.emails.UsernameChangedConfirmationEmail',
+        'username_reset': 'core.emails.UsernameResetEmail',
+    },
 }
 
 
