@@ -30,6 +30,17 @@ class FieldsBuiltOnceMixin:
         return copy.deepcopy(serializer_class._built_fields)
 
 
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """DRF's, except that a number no key can be (1e400 is an infinite float in JSON) is the usual 400 for a
+    key of the wrong type: DRF lets int()'s OverflowError escape as a 500."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except OverflowError:
+            self.fail('incorrect_type', data_type=type(data).__name__)
+
+
 class CollectionSerializer(serializers.ModelSerializer):
     products_count = serializers.IntegerField(read_only=True)
 
@@ -60,6 +71,7 @@ class ProductListSerializer(serializers.ListSerializer):
 
 
 class ProductSerializer(serializers.ModelSerializer):
+    serializer_related_field = PrimaryKeyRelatedField
     price_with_tax = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
     images = ProductImageSerializer(many=True, read_only=True)
 

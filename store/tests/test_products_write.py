@@ -1,5 +1,6 @@
 """API tests for writing /store/products/: only staff create, update (PUT, PATCH) and delete products;
 validation errors are a 400 naming the field, a product on an order is kept (405)."""
+import json
 from decimal import Decimal
 
 import pytest
@@ -212,6 +213,27 @@ class TestCreateProduct:
         assert list(response.json()) == [field]
         assert not Product.objects.exists()
 
+    @pytest.mark.parametrize('field', ['collection', 'unit_price', 'inventory'])
+    @pytest.mark.parametrize('number', ['1e400', '-1e400', '1' + '0' * 400])
+    def test_a_collection_of_1e400_and_other_huge_json_numbers_are_400_on_create(
+            self, api_client, staff, collection, field, number):
+        # 1e400 is parsed as an infinite float; written raw, as json.dumps would refuse it.
+        raw = json.dumps(valid_payload(collection, **{field: 'HUGE'})).replace('"HUGE"', number)
+
+        response = api_client.post(LIST_URL, raw, content_type='application/json')
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert list(response.json()) == [field]
+        assert not Product.objects.exists()
+
+    def test_a_collection_of_1e400_is_a_wrong_type(self, api_client, staff, collection):
+        raw = json.dumps(valid_payload(collection, collection='HUGE')).replace('"HUGE"', '1e400')
+
+        response = api_client.post(LIST_URL, raw, content_type='application/json')
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.json() == {'collection': ['Incorrect type. Expected pk value, received float.']}
+
     def test_json_list_body_returns_400(self, api_client, staff, collection):
         response = api_client.post(LIST_URL, [valid_payload(collection)], format='json')
 
@@ -329,6 +351,19 @@ class TestUpdateProduct:
 
         assert response.status_code == status.HTTP_400_BAD_REQUEST
         assert response.json() == {field: [message]}
+
+    @pytest.mark.parametrize('method', ['put', 'patch'])
+    @pytest.mark.parametrize('field', ['collection', 'unit_price', 'inventory'])
+    def test_a_collection_of_1e400_and_other_huge_json_numbers_are_400_on_update(
+            self, api_client, staff, product, method, field):
+        raw = json.dumps(valid_payload(product.collection, title='Renamed', **{field: 'HUGE'})).replace('"HUGE"', '-1e400')
+
+        response = getattr(api_client, method)(product_url(product.pk), raw, content_type='application/json')
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert list(response.json()) == [field]
+        product.refresh_from_db()
+        assert product.title == 'Laptop'
 
     @pytest.mark.parametrize('field, value', [
         ('title', ['a', 'list']),
