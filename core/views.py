@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpResponsePermanentRedirect, JsonResponse
@@ -17,13 +18,14 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.exceptions import server_error as api_server_error
 from rest_framework.response import Response
 from rest_framework_simplejwt import views as jwt_views
 
 from store.views import ProtectedDestroyMixin
 
-from .throttles import LoginRateThrottle, RegistrationRateThrottle
+from . import throttles
 
 API_PATH_PREFIXES = ('/store/', '/auth/')
 HEALTH_CHECK_KEY = 'healthz:probe'
@@ -108,9 +110,18 @@ class UserViewSet(ProtectedDestroyMixin, djoser_views.UserViewSet):
     """djoser's users endpoint: registration throttled, other users invisible to non-staff."""
     protected_error = 'User cannot be deleted because they have placed orders.'
 
+    # The actions that e-mail an account, and those that can check the caller's current password.
+    email_actions = {'reset_password', 'reset_username', 'resend_activation'}
+    password_check_actions = {'set_password', 'set_username', 'destroy', 'update', 'partial_update'}
+
     def get_throttles(self):
         if self.action == 'create':
-            return [RegistrationRateThrottle()]
+            return [throttles.RegistrationRateThrottle()]
+        if self.action in self.email_actions:
+            return [throttles.AccountEmailRateThrottle(), throttles.AccountEmailAddressRateThrottle()]
+        if self.action in self.password_check_actions or (
+                self.action == 'me' and self.request.method in {'PUT', 'PATCH', 'DELETE'}):
+            return [throttles.PasswordCheckRateThrottle()]
         return super().get_throttles()
 
     def get_object(self):
@@ -136,8 +147,19 @@ class UserViewSet(ProtectedDestroyMixin, djoser_views.UserViewSet):
 
 
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
-    """Log in (username + password → access and refresh tokens), throttled."""
-    throttle_classes = [LoginRateThrottle]
+    """Log in (username + password → access and refresh tokens), throttled per address and per username."""
+    throttle_classes = [throttles.LoginRateThrottle, throttles.LoginAccountRateThrottle]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            # django-axes refused the (username, address) pair without checking the password; AxesMiddleware
+            # only sees Django's request, not DRF's, so the API's 429 is raised here.
+            if getattr(request, 'axes_locked_out', False):
+                raise Throttled(wait=settings.AXES_COOLOFF_TIME.total_seconds(),
+                                detail='Too many failed logins for this account from your address.')
+            raise
 
 
 def database_is_up():

@@ -132,3 +132,72 @@ class TestUserAddForm:
         assert response.status_code == 200
         assert response.context['adminform'].form.errors == {'email': ['User with this Email already exists.']}
         assert not User.objects.filter(username='jdoe').exists()
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_user(username='boss', email='boss@example.com', password=PASSWORD,
+                                                 is_staff=True)
+
+
+@pytest.fixture
+def failure_limit(settings):
+    settings.AXES_FAILURE_LIMIT = 3
+
+
+def admin_login(client, address, password=PASSWORD, username='boss'):
+    return client.post(reverse('admin:login'), {'username': username, 'password': password, 'next': '/admin/'},
+                       REMOTE_ADDR=address)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures('failure_limit')
+class TestAdminLoginLockout:
+    def test_admin_login_locks_out_the_username_and_address_pair_after_the_failure_limit(self, client, staff):
+        failures = [admin_login(client, '10.1.0.1', password=f'guess-{n}').status_code for n in range(3)]
+
+        locked = admin_login(client, '10.1.0.1')
+
+        assert failures == [200, 200, 429]  # the form again, with its error; the failure that hits the limit locks
+        assert locked.status_code == 429
+        assert '_auth_user_id' not in client.session
+
+    def test_the_account_still_logs_in_from_another_address(self, client, staff):
+        for n in range(3):
+            admin_login(client, '10.1.0.1', password=f'guess-{n}')
+
+        response = admin_login(client, '10.1.0.2')
+
+        assert response.status_code == 302
+        assert response.url == '/admin/'
+
+    def test_other_accounts_still_log_in_from_the_locked_address(self, client, staff, django_user_model):
+        django_user_model.objects.create_user(username='clerk', password=PASSWORD, is_staff=True,
+                                              email='clerk@example.com')
+        for n in range(3):
+            admin_login(client, '10.1.0.1', password=f'guess-{n}')
+
+        assert admin_login(client, '10.1.0.1', username='clerk').status_code == 302
+
+    def test_a_success_before_the_limit_resets_the_count(self, client, staff):
+        for n in range(2):
+            admin_login(client, '10.1.0.1', password=f'guess-{n}')
+        assert admin_login(client, '10.1.0.1').status_code == 302
+        client.logout()
+
+        statuses = [admin_login(client, '10.1.0.1', password=f'again-{n}').status_code for n in range(2)]
+
+        assert statuses == [200, 200]
+        assert admin_login(client, '10.1.0.1').status_code == 302
+
+    def test_api_login_of_a_locked_out_pair_is_429_json(self, api_client, staff):
+        for n in range(3):
+            admin_login(api_client, '10.1.0.1', password=f'guess-{n}')
+
+        response = api_client.post('/auth/jwt/create/', {'username': 'boss', 'password': PASSWORD}, format='json',
+                                   REMOTE_ADDR='10.1.0.1')
+
+        assert response.status_code == 429
+        assert response.json()['detail'] == ('Too many failed logins for this account from your address. '
+                                             'Expected available in 1800 seconds.')
+        assert int(response['Retry-After']) == 30 * 60

@@ -97,15 +97,27 @@ class TestCancelOrder:
         assert response.status_code == status.HTTP_200_OK
         assert response.json()['cancelled_at'] is not None and inventory(mug) == 10
 
-    def test_a_non_staff_permission_holder_still_gets_404_for_another_customers_order(
+    def test_a_non_staff_holder_of_cancel_order_can_cancel_any_customers_order(
             self, authenticate, api_client, make_customer, mug):
         order = place(make_customer(), (mug, 2))
+        Order.objects.filter(pk=order.pk).update(payment_status=Order.PAYMENT_STATUS_COMPLETE)
         grant_cancel_order(authenticate())
 
         response = api_client.post(cancel_url(order.pk))
 
+        assert response.status_code == status.HTTP_200_OK
+        assert response.json()['id'] == order.pk and response.json()['cancelled_at'] is not None
+        assert inventory(mug) == 10
+
+    def test_a_non_staff_holder_of_cancel_order_still_cannot_read_another_customers_order(
+            self, authenticate, api_client, make_customer, mug):
+        order = place(make_customer(), (mug, 2))
+        grant_cancel_order(authenticate())
+
+        response = api_client.get(order_url(order.pk))
+
         assert response.status_code == status.HTTP_404_NOT_FOUND
-        assert Order.objects.get(pk=order.pk).cancelled_at is None
+        assert response.json() == {'detail': 'No Order matches the given query.'}
 
     def test_a_staff_permission_holder_cancels_another_customers_completed_order(
             self, authenticate, api_client, make_customer, mug):

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     'rest_framework',
     'django_filters',
     'djoser',
+    # Locks out the admin login (and the API's) per username and client address after repeated failures.
+    'axes',
     'drf_spectacular',
     'drf_spectacular_sidecar',
     'store',
@@ -89,6 +91,14 @@ MIDDLEWARE = [
     'django.middleware.csrf.CsrfViewMiddleware',
     'django.contrib.auth.middleware.AuthenticationMiddleware',
     'django.contrib.messages.middleware.MessageMiddleware',
+    # Last, as django-axes asks: turns a locked-out login into its lockout response.
+    'axes.middleware.AxesMiddleware',
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out (username, address) pair before the password is checked.
+    'axes.backends.AxesStandaloneBackend',
+    'django.contrib.auth.backends.ModelBackend',
 ]
 
 ROOT_URLCONF = 'storefront.urls'
@@ -228,11 +238,17 @@ REST_FRAMEWORK = {
     ],
     # No global permission: every view states its own (carts and reviews stay anonymous).
     'DEFAULT_PERMISSION_CLASSES': ['rest_framework.permissions.AllowAny'],
+    # The account rates (core/throttles.py) count every caller by client address, token or not, and some the
+    # account or address named too.
     'DEFAULT_THROTTLE_RATES': {
         # Anonymous reviews, carts and cart-item changes per client address (store/throttles.py); reads are free.
         'anon_write': env.str('THROTTLE_ANON_WRITE_RATE', default='300/min'),
         'login': env.str('THROTTLE_LOGIN_RATE', default='30/min'),
+        'login_account': env.str('THROTTLE_LOGIN_ACCOUNT_RATE', default='10/min'),
         'registration': env.str('THROTTLE_REGISTRATION_RATE', default='30/min'),
+        'account_email': env.str('THROTTLE_ACCOUNT_EMAIL_RATE', default='20/hour'),
+        'account_email_address': env.str('THROTTLE_ACCOUNT_EMAIL_ADDRESS_RATE', default='5/hour'),
+        'password_check': env.str('THROTTLE_PASSWORD_CHECK_RATE', default='10/hour'),
     },
     # Clients are identified by REMOTE_ADDR unless this many trusted proxies append to X-Forwarded-For.
     'NUM_PROXIES': env.int('NUM_PROXIES', default=0),
@@ -263,6 +279,15 @@ SIMPLE_JWT = {
     'ACCESS_TOKEN_LIFETIME': timedelta(minutes=env.int('JWT_ACCESS_TOKEN_MINUTES', default=24 * 60)),
     'REFRESH_TOKEN_LIFETIME': timedelta(minutes=env.int('JWT_REFRESH_TOKEN_MINUTES', default=7 * 24 * 60)),
 }
+
+# django-axes: after AXES_FAILURE_LIMIT failed logins for one username from one address, that pair (only)
+# is refused until AXES_COOLOFF_MINUTES have passed; staff elsewhere can still log in.
+AXES_FAILURE_LIMIT = env.int('AXES_FAILURE_LIMIT', default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int('AXES_COOLOFF_MINUTES', default=30))
+AXES_LOCKOUT_PARAMETERS = [['username', 'ip_address']]
+AXES_RESET_ON_SUCCESS = True
+# The client address as DRF's throttles see it: REMOTE_ADDR, or X-Forwarded-For behind NUM_PROXIES proxies.
+AXES_CLIENT_IP_CALLABLE = 'core.throttles.client_address'
 
 DJOSER = {
     # JWT only: no authtoken table to clean up on logout or account deletion.
