@@ -54,6 +54,7 @@ VIEW_SUMMARIES = {
     'TokenObtainPairView': 'Log in: create a JWT access and refresh token',
     'TokenRefreshView': 'Refresh a JWT access token',
     'TokenVerifyView': 'Verify a JWT',
+    'TokenBlacklistView': 'Log out: blacklist a JWT refresh token',
 }
 
 

@@ -26,6 +26,7 @@ from rest_framework_simplejwt import views as jwt_views
 from store.views import ProtectedDestroyMixin
 
 from . import throttles
+from .serializers import TokenRefreshSerializer
 
 API_PATH_PREFIXES = ('/store/', '/auth/')
 HEALTH_CHECK_KEY = 'healthz:probe'
@@ -160,6 +161,11 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
                 raise Throttled(wait=settings.AXES_COOLOFF_TIME.total_seconds(),
                                 detail='Too many failed logins for this account from your address.')
             raise
+
+
+class TokenRefreshView(jwt_views.TokenRefreshView):
+    """A new access token (and, rotated, a new refresh token) for a refresh token that still stands."""
+    serializer_class = TokenRefreshSerializer
 
 
 def database_is_up():

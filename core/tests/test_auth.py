@@ -261,11 +261,11 @@ class TestCreateToken:
 
 @pytest.mark.django_db
 class TestRefreshToken:
-    def test_returns_200_with_a_new_access_token(self, api_client, tokens):
+    def test_returns_200_with_a_new_access_token_and_a_rotated_refresh_token(self, api_client, tokens):
         response = api_client.post(JWT_REFRESH_URL, {'refresh': tokens['refresh']}, format='json')
 
         assert response.status_code == status.HTTP_200_OK
-        assert set(response.data) == {'access'}
+        assert set(response.data) == {'access', 'refresh'}
         assert client_with(f'JWT {response.data["access"]}').get(ME_URL).status_code == status.HTTP_200_OK
 
     @pytest.mark.parametrize('refresh', ['garbage', 'a.b.c'])

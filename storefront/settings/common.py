@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     'rest_framework',
     'django_filters',
     'djoser',
+    # Refresh tokens are recorded, and blacklisted on rotation and on logout.
+    'rest_framework_simplejwt.token_blacklist',
     # Locks out the admin login (and the API's) per username and client address after repeated failures.
     'axes',
     'drf_spectacular',
@@ -278,6 +280,13 @@ SIMPLE_JWT = {
     'AUTH_HEADER_TYPES': ('JWT', 'Bearer'),
     'ACCESS_TOKEN_LIFETIME': timedelta(minutes=env.int('JWT_ACCESS_TOKEN_MINUTES', default=24 * 60)),
     'REFRESH_TOKEN_LIFETIME': timedelta(minutes=env.int('JWT_REFRESH_TOKEN_MINUTES', default=7 * 24 * 60)),
+    # A refresh answers a new refresh token too; the one used is blacklisted (token_blacklist).
+    'ROTATE_REFRESH_TOKENS': True,
+    'BLACKLIST_AFTER_ROTATION': True,
+    # Each token carries a hash of the password hash it was issued under: a password change or reset
+    # makes every earlier token (access tokens included) fail on the next request.
+    'CHECK_REVOKE_TOKEN': True,
+    'REVOKE_TOKEN_CLAIM': 'hash_password',
 }
 
 # django-axes: after AXES_FAILURE_LIMIT failed logins for one username from one address, that pair (only)
