@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from .validators import validate_file_size
+from .validators import validate_file_size, validate_image_pixels
 
 
 class Promotion(models.Model):
@@ -226,7 +226,7 @@ class Review(models.Model):
 
 class ProductImage(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name='images')
-    image = models.ImageField(upload_to='store/images', validators=[validate_file_size])
+    image = models.ImageField(upload_to='store/images', validators=[validate_file_size, validate_image_pixels])
 
     def __str__(self):
         return self.image.name

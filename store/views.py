@@ -255,7 +255,7 @@ class OrderViewSet(ModelViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        # Holders of store.cancel_order may cancel any order (CanCancelOrder), so they must find it to.
+        # Holders of store.cancel_order may cancel any order (CanCancelOrder), so they must find it too.
         if user.is_staff or (self.action == 'cancel' and user.has_perm('store.cancel_order')):
             return orders_with_items()
         return orders_with_items().filter(customer__user_id=user.id)

@@ -195,6 +195,31 @@ class TestUploadProductImage:
         assert response.json() == {'image': ['Files cannot be larger than 500KB!']}
         assert not ProductImage.objects.exists()
 
+    # Pillow warns as it opens the image to verify it (above its own 89 Mpx); our cap refuses it after.
+    @pytest.mark.filterwarnings('ignore::PIL.Image.DecompressionBombWarning')
+    def test_a_12000_by_12000_png_of_a_few_kb_is_refused(self, api_client, staff, product):
+        # A decompression bomb: 144 million pixels (432 MB decoded as RGB) in about 17 KB.
+        buffer = io.BytesIO()
+        Image.new('1', (12000, 12000)).save(buffer, format='PNG')
+        upload = SimpleUploadedFile('bomb.png', buffer.getvalue(), content_type='image/png')
+        assert upload.size < 50 * 1024
+
+        response = api_client.post(images_url(product.pk), {'image': upload}, format='multipart')
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.json() == {'image': ['Images cannot have more than 25000000 pixels!']}
+        assert not ProductImage.objects.exists()
+
+    def test_the_pixel_cap_is_max_image_pixels(self, api_client, staff, product, settings):
+        settings.MAX_IMAGE_PIXELS = 100
+
+        at_the_cap = api_client.post(images_url(product.pk), {'image': image_file(size=(10, 10))}, format='multipart')
+        over_it = api_client.post(images_url(product.pk), {'image': image_file(size=(11, 10))}, format='multipart')
+
+        assert at_the_cap.status_code == status.HTTP_201_CREATED
+        assert over_it.status_code == status.HTTP_400_BAD_REQUEST
+        assert over_it.json() == {'image': ['Images cannot have more than 100 pixels!']}
+
     def test_text_named_png_returns_400(self, api_client, staff, product):
         upload = SimpleUploadedFile('x.png', b'this is not an image', content_type='image/png')
 
@@ -282,6 +307,18 @@ class TestReplaceProductImage:
 
         assert response.status_code == status.HTTP_400_BAD_REQUEST
         assert response.json() == {'image': ['Files cannot be larger than 500KB!']}
+
+    def test_replacing_with_an_image_over_the_pixel_cap_returns_400(self, api_client, staff, product_image, settings):
+        settings.MAX_IMAGE_PIXELS = 100
+        old_name = product_image.image.name
+
+        response = api_client.patch(image_url(product_image.product_id, product_image.pk),
+                                    {'image': image_file(size=(20, 20))}, format='multipart')
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.json() == {'image': ['Images cannot have more than 100 pixels!']}
+        product_image.refresh_from_db()
+        assert product_image.image.name == old_name
 
     def test_image_of_another_product_returns_404(self, api_client, staff, product_image):
         response = api_client.put(image_url(make_product().pk, product_image.pk),
