@@ -224,6 +224,8 @@ MEDIA_ROOT = Path(env.str('MEDIA_ROOT', default=BASE_DIR / 'media'))
 # Uploaded images are best served by the web server in front (nginx); a small deployment without one
 # can let Django serve them.
 SERVE_MEDIA = env.bool('SERVE_MEDIA', default=False)
+# Product images with more pixels (width x height) are refused: a small file can decode to gigabytes.
+MAX_IMAGE_PIXELS = env.int('MAX_IMAGE_PIXELS', default=25_000_000)
 STORAGES = {
     'default': {'BACKEND': 'django.core.files.storage.FileSystemStorage'},
     'staticfiles': {'BACKEND': 'django.contrib.staticfiles.storage.StaticFilesStorage'},
