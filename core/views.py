@@ -125,6 +125,13 @@ class UserViewSet(ProtectedDestroyMixin, djoser_views.UserViewSet):
             return [throttles.PasswordCheckRateThrottle()]
         return super().get_throttles()
 
+    @action(['get', 'put', 'patch', 'delete'], detail=False)
+    def me(self, request, *args, **kwargs):
+        # djoser's `me` answers nothing (a 500) to HEAD, which DRF routes to it as to GET: HEAD is a read.
+        if request.method == 'HEAD':
+            return self.retrieve(request, *args, **kwargs)
+        return super().me(request, *args, **kwargs)
+
     def get_object(self):
         # The `me` route is the only one without an id that asks for an object (DRF's OPTIONS does too).
         if not self.detail:

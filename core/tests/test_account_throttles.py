@@ -144,6 +144,14 @@ class TestPasswordCheckThrottle:
         assert statuses == [400, 400, 400, 429]
         assert django_user_model.objects.filter(pk=user.pk).exists()
 
+    def test_email_changes_are_throttled_per_user(self, api_client, user):
+        client = with_token(api_client, user)
+
+        statuses = [client.patch('/auth/users/me/', {'email': 'new@example.com', 'current_password': f'guess-{n}'},
+                                 format='json').status_code for n in range(4)]
+
+        assert statuses == [400, 400, 400, 429]
+
     def test_other_profile_edits_are_not_throttled(self, api_client, user):
         client = with_token(api_client, user)
 

@@ -133,6 +133,30 @@ class TestUserAddForm:
         assert response.context['adminform'].form.errors == {'email': ['User with this Email already exists.']}
         assert not User.objects.filter(username='jdoe').exists()
 
+    def test_rejects_an_email_differing_only_in_case(self, admin_client):
+        baker.make(User, username='existing', email='taken@example.com')
+
+        response = admin_client.post(reverse('admin:core_user_add'), add_user_data(email='TAKEN@Example.com'))
+
+        assert response.status_code == 200
+        assert response.context['adminform'].form.errors == {'email': ['User with this Email already exists.']}
+
+
+@pytest.mark.django_db
+class TestUserChangeFormEmailCase:
+    def test_rejects_an_email_differing_only_in_case(self, admin_client):
+        baker.make(User, username='existing', email='taken@example.com')
+        user = User.objects.create_user(username='jdoe', email='jdoe@example.com', password=PASSWORD)
+        response = admin_client.get(reverse('admin:core_user_change', args=[user.pk]))
+        data = {name: value for name, value in response.context['adminform'].form.initial.items()
+                if name in ('username', 'email', 'first_name', 'last_name', 'is_active')}
+        data.update({'email': 'Taken@example.com', 'date_joined_0': '2026-01-01', 'date_joined_1': '00:00:00'})
+
+        response = admin_client.post(reverse('admin:core_user_change', args=[user.pk]), data)
+
+        assert response.status_code == 200
+        assert response.context['adminform'].form.errors == {'email': ['User with this Email already exists.']}
+
 
 @pytest.fixture
 def staff(django_user_model):

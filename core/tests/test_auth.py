@@ -9,6 +9,8 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from rest_framework import status
 from rest_framework.test import APIClient
 
@@ -441,3 +443,70 @@ class TestRegistrationEmailCase:
             'first_name': 'A', 'last_name': 'B'}, format='json')
         assert response.status_code == 400
         assert response.data['email'] == ['user with this email already exists.']
+
+
+@pytest.mark.django_db
+class TestHeadCurrentUser:
+    def test_head_me_with_a_token_is_200_and_writes_nothing(self, tokens, user):
+        client = client_with(f'JWT {tokens["access"]}')
+
+        with CaptureQueriesContext(connection) as queries:
+            response = client.head(ME_URL)
+
+        assert response.status_code == status.HTTP_200_OK
+        assert response.content == b''
+        assert all(query['sql'].lstrip().upper().startswith('SELECT') for query in queries.captured_queries)
+
+    def test_head_me_without_a_token_is_401(self, api_client, db):
+        assert api_client.head(ME_URL).status_code == status.HTTP_401_UNAUTHORIZED
+
+
+@pytest.mark.django_db
+class TestUpdateEmail:
+    def test_email_uniqueness_ignores_case_on_update(self, api_client, user, django_user_model):
+        django_user_model.objects.create_user(username='admin', email='admin@example.com', password='x')
+        api_client.force_authenticate(user=user)
+
+        response = api_client.patch(ME_URL, {'email': 'ADMIN@EXAMPLE.COM', 'current_password': PASSWORD},
+                                    format='json')
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.data == {'email': ['user with this email already exists.']}
+
+    def test_changing_the_email_requires_the_current_password(self, api_client, user):
+        api_client.force_authenticate(user=user)
+
+        response = api_client.patch(ME_URL, {'email': 'new@example.com'}, format='json')
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.data == {'current_password': ['This field is required to change the e-mail address.']}
+        user.refresh_from_db()
+        assert user.email == 'user1@domain.com'
+
+    def test_a_wrong_current_password_does_not_change_the_email(self, api_client, user):
+        api_client.force_authenticate(user=user)
+
+        response = api_client.put(ME_URL, {'email': 'new@example.com', 'current_password': 'wrong'}, format='json')
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.data == {'current_password': ['Invalid password.']}
+
+    def test_the_current_password_changes_the_email(self, api_client, user):
+        api_client.force_authenticate(user=user)
+
+        response = api_client.patch(ME_URL, {'email': 'new@example.com', 'current_password': PASSWORD}, format='json')
+
+        assert response.status_code == status.HTTP_200_OK
+        assert response.data == {'id': user.id, 'username': 'user1', 'email': 'new@example.com',
+                                 'first_name': 'Ann', 'last_name': 'Lee'}
+
+    def test_the_same_email_needs_no_password(self, api_client, user):
+        api_client.force_authenticate(user=user)
+
+        response = api_client.patch(ME_URL, {'email': 'user1@domain.com', 'first_name': 'Annie'}, format='json')
+
+        assert response.status_code == status.HTTP_200_OK
+
+    def test_the_database_refuses_an_email_differing_only_in_case(self, user, django_user_model):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            django_user_model.objects.create_user(username='other', email='USER1@domain.com', password='x')
