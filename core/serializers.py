@@ -6,6 +6,7 @@ from djoser.serializers import UserSerializer as BaseUserSerializer
 from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.tokens import UntypedToken
 
 User = get_user_model()
 EMAIL_TAKEN = 'user with this email already exists.'
@@ -81,3 +82,14 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
     def validate(self, attrs):
         JWTAuthentication().get_user(self.token_class(attrs['refresh']))
         return super().validate(attrs)
+
+
+class TokenVerifySerializer(jwt_serializers.TokenVerifySerializer):
+    """simplejwt's verify, which checks only the signature, expiry and blacklist, plus the account checks
+    the authentication makes: a token of a deleted account, or one issued before a password change, is
+    not reported valid (401)."""
+
+    def validate(self, attrs):
+        data = super().validate(attrs)
+        JWTAuthentication().get_user(UntypedToken(attrs['token']))
+        return data

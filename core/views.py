@@ -26,7 +26,7 @@ from rest_framework_simplejwt import views as jwt_views
 from store.views import ProtectedDestroyMixin
 
 from . import throttles
-from .serializers import TokenRefreshSerializer
+from .serializers import TokenRefreshSerializer, TokenVerifySerializer
 
 API_PATH_PREFIXES = ('/store/', '/auth/')
 HEALTH_CHECK_KEY = 'healthz:probe'
@@ -173,6 +173,11 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
 class TokenRefreshView(jwt_views.TokenRefreshView):
     """A new access token (and, rotated, a new refresh token) for a refresh token that still stands."""
     serializer_class = TokenRefreshSerializer
+
+
+class TokenVerifyView(jwt_views.TokenVerifyView):
+    """Whether a token is valid and would still authenticate its account."""
+    serializer_class = TokenVerifySerializer
 
 
 def database_is_up():

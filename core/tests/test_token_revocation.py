@@ -92,6 +92,16 @@ class TestPasswordChangeRevokesTokens:
         assert me(tokens['access']).status_code == status.HTTP_401_UNAUTHORIZED
         assert refresh(api_client, tokens['refresh']).status_code == status.HTTP_401_UNAUTHORIZED
 
+    @pytest.mark.parametrize('kind', ['access', 'refresh'])
+    def test_a_token_issued_before_a_password_change_does_not_verify(self, api_client, user, tokens, kind):
+        user.set_password(NEW_PASSWORD)
+        user.save()
+
+        response = api_client.post('/auth/jwt/verify/', {'token': tokens[kind]}, format='json')
+
+        assert response.status_code == status.HTTP_401_UNAUTHORIZED
+        assert response.data['detail'] == PASSWORD_CHANGED
+
     def test_tokens_issued_after_the_change_work(self, api_client, user, tokens):
         user.set_password(NEW_PASSWORD)
         user.save()
@@ -108,6 +118,14 @@ class TestRefreshOfAGoneAccount:
         user.delete()
 
         response = refresh(api_client, tokens['refresh'])
+
+        assert response.status_code == status.HTTP_401_UNAUTHORIZED
+        assert response.data['detail'] == 'User not found'
+
+    def test_a_token_of_a_deleted_account_does_not_verify(self, api_client, user, tokens):
+        user.delete()
+
+        response = api_client.post('/auth/jwt/verify/', {'token': tokens['access']}, format='json')
 
         assert response.status_code == status.HTTP_401_UNAUTHORIZED
         assert response.data['detail'] == 'User not found'
