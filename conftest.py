@@ -12,9 +12,10 @@ def pytest_report_header(config):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Every test starts with an empty cache (throttle counters, cached catalogue pages)."""
-    from django.core.cache import cache
-    cache.clear()
+    """Every test starts with empty caches (cached catalogue pages, throttle counters)."""
+    from django.core.cache import caches
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

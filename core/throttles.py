@@ -8,20 +8,22 @@ import hashlib
 
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+from store.throttles import SharedCountersMixin
+
 
 def client_address(request):
     """The caller's address as every throttle here sees it (django-axes uses it too: AXES_CLIENT_IP_CALLABLE)."""
     return BaseThrottle().get_ident(request)
 
 
-class ClientRateThrottle(SimpleRateThrottle):
+class ClientRateThrottle(SharedCountersMixin, SimpleRateThrottle):
     """Counts every caller by client address (REMOTE_ADDR, or X-Forwarded-For behind NUM_PROXIES)."""
 
     def get_cache_key(self, request, view):
         return self.cache_format % {'scope': self.scope, 'ident': self.get_ident(request)}
 
 
-class TargetRateThrottle(SimpleRateThrottle):
+class TargetRateThrottle(SharedCountersMixin, SimpleRateThrottle):
     """Counts the requests naming one account (the body's `field`, case-insensitive), from any address."""
     field = None
 
@@ -64,7 +66,7 @@ class AccountEmailAddressRateThrottle(TargetRateThrottle):
     field = 'email'
 
 
-class PasswordCheckRateThrottle(SimpleRateThrottle):
+class PasswordCheckRateThrottle(SharedCountersMixin, SimpleRateThrottle):
     """Guesses of the current password by a logged-in user (set_password, set_username, deleting the
     account, changing the e-mail), per user (THROTTLE_PASSWORD_CHECK_RATE)."""
     scope = 'password_check'

@@ -1,9 +1,17 @@
 """Rates on the store's anonymous writes (REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'], THROTTLE_* variables)."""
+from django.core.cache import caches
+from django.utils.connection import ConnectionProxy
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import AnonRateThrottle
 
 
-class AnonWriteRateThrottle(AnonRateThrottle):
+class SharedCountersMixin:
+    """A throttle counting in the `throttle` cache, which every process of the deployment shares
+    (settings.CACHES); DRF's default cache is the per-process catalogue cache on the embedded default."""
+    cache = ConnectionProxy(caches, 'throttle')
+
+
+class AnonWriteRateThrottle(SharedCountersMixin, AnonRateThrottle):
     """Anonymous reviews, carts and cart-item changes, per client address (THROTTLE_ANON_WRITE_RATE).
 
     One scope for them all: generous for a shopper, but a script cannot flood reviews or carts. Logged-in

@@ -100,3 +100,20 @@ def test_dev_origins_come_from_the_environment_when_set():
                                    CORS_ALLOWED_ORIGINS='https://shop.example, https://admin.shop.example')
 
     assert origins == ['https://shop.example', 'https://admin.shop.example']
+
+
+@pytest.mark.django_db
+class TestIdempotentCheckoutFromABrowser:
+    def test_cors_preflight_allows_the_idempotency_key_header(self, client):
+        response = client.options('/store/orders/', HTTP_ORIGIN=CLIENT_ORIGIN, HTTP_ACCESS_CONTROL_REQUEST_METHOD='POST',
+                                  HTTP_ACCESS_CONTROL_REQUEST_HEADERS='authorization, content-type, idempotency-key')
+
+        assert response.status_code == 200
+        assert response['Access-Control-Allow-Origin'] == CLIENT_ORIGIN
+        assert {'authorization', 'content-type', 'idempotency-key'} <= header_values(
+            response, 'Access-Control-Allow-Headers')
+
+    def test_the_idempotent_replayed_header_is_exposed(self, client):
+        response = client.get(PRODUCTS_URL, HTTP_ORIGIN=CLIENT_ORIGIN)
+
+        assert header_values(response, 'Access-Control-Expose-Headers') == {'idempotent-replayed'}

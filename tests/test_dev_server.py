@@ -2,6 +2,7 @@
 started in its own process on a scratch SQLite database and driven over HTTP (and in Chromium when
 Debian's chromium package is installed)."""
 import http.cookiejar
+import json
 import os
 import re
 import shutil
@@ -96,6 +97,19 @@ class TestDebugToolbar:
         assert 'id="djDebug"' in html
         assert 'data-default-show="false"' in html
         assert '/static/core/debug_toolbar_margin.js' in html
+
+
+class TestDeeplyNestedJson:
+    """Under the dev settings too (the toolbar and Silk read bodies after the view): a 400, not a 500."""
+
+    @pytest.mark.parametrize('path', ['/store/carts/', '/auth/jwt/create/'])
+    def test_deeply_nested_json_is_a_400_under_the_dev_settings(self, dev_server, path):
+        request = urllib.request.Request(f'{dev_server.url}{path}', data=b'[' * 2000 + b']' * 2000, method='POST',
+                                         headers={'Content-Type': 'application/json', 'Accept': 'application/json'})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 400
+        assert json.loads(refused.value.read()) == {'detail': 'JSON parse error - the document is nested too deeply.'}
 
 
 class TestLogging:

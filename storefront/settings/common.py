@@ -7,12 +7,14 @@ dev with a development default, prod by refusing to start without it (`require`)
 of its own. A variable only one environment uses (prod's HTTPS knobs, pytest-xdist's worker id) is
 read there, with the same `env`. No variable is read twice, and apps never read `os.environ`.
 """
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import environ
 from celery.schedules import crontab
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -83,6 +85,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     'corsheaders.middleware.CorsMiddleware',
+    # Before anything reads a body: one over MAX_REQUEST_BODY_BYTES is a 413 (with the CORS headers).
+    'core.middleware.RequestBodyLimitMiddleware',
     'django.middleware.security.SecurityMiddleware',
     'whitenoise.middleware.WhiteNoiseMiddleware',
     'django.middleware.clickjacking.XFrameOptionsMiddleware',
@@ -164,6 +168,13 @@ else:
         'LOCATION': 'storefront',
         'TIMEOUT': 10 * 60,
     }}
+# Throttle counters must be seen by every process of the deployment, or each worker allows the full
+# rate: Redis when there is one, else files that all local processes share.
+CACHES['throttle'] = ({**CACHES['default'], 'KEY_PREFIX': 'throttle'} if REDIS_URL else {
+    'BACKEND': 'django.core.cache.backends.filebased.FileBasedCache',
+    'LOCATION': env.str('THROTTLE_CACHE_DIR', default=str(Path(tempfile.gettempdir()) / 'storefront-throttle')),
+    'OPTIONS': {'MAX_ENTRIES': 10_000},
+})
 # A cache outage degrades to "no cache" (logged), never to errors.
 DJANGO_REDIS_IGNORE_EXCEPTIONS = True
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
@@ -187,6 +198,13 @@ STALE_CART_DAYS = 90
 
 # dev falls back to the course's client app.
 CORS_ALLOWED_ORIGINS = env.list('CORS_ALLOWED_ORIGINS', default=[])
+# A browser SPA may send Idempotency-Key on checkout and read whether the answer was a replay.
+CORS_ALLOW_HEADERS = (*default_headers, 'idempotency-key')
+CORS_EXPOSE_HEADERS = ['Idempotent-Replayed']
+
+# Request bodies: one limit for all of a body, files included (core.middleware.RequestBodyLimitMiddleware).
+MAX_REQUEST_BODY_BYTES = env.int('MAX_REQUEST_BODY_BYTES', default=2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
 # E-mail: SMTP configured from the environment. Unset EMAIL_BACKEND: dev prints to the console, prod
 # sends through SMTP, test keeps mail in memory.
@@ -259,6 +277,12 @@ REST_FRAMEWORK = {
     'DEFAULT_SCHEMA_CLASS': 'core.schema.StorefrontAutoSchema',
     # The store's business errors (store.exceptions) become 400/404/422 responses here, in one place.
     'EXCEPTION_HANDLER': 'store.exception_handler.exception_handler',
+    # DRF's JSON parser, with JSON nested too deeply for Python a 400 instead of a RecursionError.
+    'DEFAULT_PARSER_CLASSES': [
+        'core.parsers.JSONParser',
+        'rest_framework.parsers.FormParser',
+        'rest_framework.parsers.MultiPartParser',
+    ],
 }
 
 SPECTACULAR_SETTINGS = {

@@ -23,8 +23,8 @@ from .common import (  # noqa: E402  isort: skip
 )
 
 try:
-    import debug_toolbar  # noqa: F401
     import silk  # noqa: F401
+    from debug_toolbar.settings import PANELS_DEFAULTS
 except ImportError as error:
     raise ImproperlyConfigured(f'storefront.settings.dev needs the development packages ({error}): '
                                'run `.pipenv/bin/pipenv sync --dev`.') from None
@@ -38,6 +38,9 @@ MIDDLEWARE = ['debug_toolbar.middleware.DebugToolbarMiddleware', *MIDDLEWARE, 's
 INTERNAL_IPS = ['127.0.0.1']
 # The toolbar starts as a small handle (core/templates/debug_toolbar/base.html keeps the page clear of it).
 DEBUG_TOOLBAR_CONFIG = {'SHOW_COLLAPSED': True}
+# Without the History panel: it re-parses JSON bodies after the view, where deeply nested JSON (the
+# API's 400) escaped as a RecursionError. Silk keeps every request's history.
+DEBUG_TOOLBAR_PANELS = [panel for panel in PANELS_DEFAULTS if panel != 'debug_toolbar.panels.history.HistoryPanel']
 # Silk shows every request, headers and bodies included: staff only, even in development.
 SILKY_AUTHENTICATION = True
 SILKY_AUTHORISATION = True

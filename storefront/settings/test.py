@@ -26,6 +26,11 @@ if REDIS_URL:
     worker_number = int(env.str('PYTEST_XDIST_WORKER', default='gw0').removeprefix('gw'))
     CACHES = {'default': {**CACHES['default'],
                           'LOCATION': urlunsplit(urlsplit(REDIS_URL)._replace(path=f'/{1 + worker_number}'))}}
+    CACHES['throttle'] = {**CACHES['default'], 'KEY_PREFIX': 'throttle'}
+else:
+    # Per process, as the tests run in one (tests/test_shared_throttles.py runs the files of prod).
+    CACHES = {**CACHES, 'throttle': {'BACKEND': 'django.core.cache.backends.locmem.LocMemCache',
+                                     'LOCATION': 'storefront-throttle'}}
 
 # Serve static files from the apps (no collectstatic before tests), as in development.
 WHITENOISE_AUTOREFRESH = True
