@@ -6,8 +6,9 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.views import defaults
+from django.views import csrf, defaults
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 from djoser import views as djoser_views
@@ -28,7 +29,7 @@ from store.views import ProtectedDestroyMixin
 from . import throttles
 from .serializers import TokenRefreshSerializer, TokenVerifySerializer
 
-API_PATH_PREFIXES = ('/store/', '/auth/')
+API_PATH_PREFIXES = ('/store/', '/auth/', '/healthz/', '/api/')
 HEALTH_CHECK_KEY = 'healthz:probe'
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,27 @@ def server_error(request):
     if request.path.startswith(API_PATH_PREFIXES):
         return api_server_error(request)
     return defaults.server_error(request)
+
+
+def bad_request(request, exception):
+    """A request Django refuses before any view (a Host not in ALLOWED_HOSTS, too many fields): JSON on the API."""
+    if request.path.startswith(API_PATH_PREFIXES):
+        return JsonResponse({'detail': 'Bad request.'}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if request.path.startswith(API_PATH_PREFIXES):
+        return JsonResponse({'detail': 'You do not have permission to perform this action.'}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def csrf_failure(request, reason=''):
+    """CSRF_FAILURE_VIEW: DRF's message as JSON on the API (a session-authenticated unsafe request without
+    the token), Django's page elsewhere."""
+    if request.path.startswith(API_PATH_PREFIXES):
+        return JsonResponse({'detail': f'CSRF Failed: {reason}'}, status=403)
+    return csrf.csrf_failure(request, reason)
 
 
 NO_CONTENT = OpenApiResponse(description='Done; no content.')
@@ -197,9 +219,12 @@ def cache_is_up():
 
 
 @never_cache
-@require_safe
+@csrf_exempt  # a POST gets its 405, not a CSRF page
 def health(request):
     """For load balancers: 200 while the database answers (the cache is reported, not required), else 503."""
+    if request.method not in ('GET', 'HEAD'):
+        return JsonResponse({'detail': f'Method "{request.method}" not allowed.'}, status=405,
+                            headers={'Allow': 'GET, HEAD'})
     database, cache_up = database_is_up(), cache_is_up()
     body = {
         'status': 'ok' if database and cache_up else ('degraded' if database else 'unavailable'),

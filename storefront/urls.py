@@ -36,5 +36,7 @@ if 'debug_toolbar' in settings.INSTALLED_APPS:
 if 'silk' in settings.INSTALLED_APPS:
     urlpatterns += [path('silk/', include('silk.urls', namespace='silk'))]
 
+handler400 = 'core.views.bad_request'
+handler403 = 'core.views.permission_denied'
 handler404 = 'core.views.page_not_found'
 handler500 = 'core.views.server_error'

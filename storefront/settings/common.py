@@ -202,6 +202,9 @@ CORS_ALLOWED_ORIGINS = env.list('CORS_ALLOWED_ORIGINS', default=[])
 CORS_ALLOW_HEADERS = (*default_headers, 'idempotency-key')
 CORS_EXPOSE_HEADERS = ['Idempotent-Replayed']
 
+# A CSRF refusal on the API is JSON like its other errors (core.views.csrf_failure).
+CSRF_FAILURE_VIEW = 'core.views.csrf_failure'
+
 # Request bodies: one limit for all of a body, files included (core.middleware.RequestBodyLimitMiddleware).
 MAX_REQUEST_BODY_BYTES = env.int('MAX_REQUEST_BODY_BYTES', default=2_621_440)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
