@@ -324,6 +324,8 @@ AXES_FAILURE_LIMIT = env.int('AXES_FAILURE_LIMIT', default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int('AXES_COOLOFF_MINUTES', default=30))
 AXES_LOCKOUT_PARAMETERS = [['username', 'ip_address']]
 AXES_RESET_ON_SUCCESS = True
+# No start-up banner in every process's log (and after the test summary).
+AXES_VERBOSE = False
 # The client address as DRF's throttles see it: REMOTE_ADDR, or X-Forwarded-For behind NUM_PROXIES proxies.
 AXES_CLIENT_IP_CALLABLE = 'core.throttles.client_address'
 
