@@ -6,7 +6,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,16 +17,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from .servers import PROJECT_ROOT, free_port, running
+
 CHROMIUM = os.environ.get('CHROMIUM_PATH') or shutil.which('chromium')
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 class NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -46,23 +40,9 @@ def dev_server(tmp_path_factory):
         subprocess.run([*manage, *command], cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, timeout=180)
     url = f'http://127.0.0.1:{free_port()}'
     log_path = directory / 'server.log'
-    with open(log_path, 'w') as log:
-        process = subprocess.Popen([*manage, 'runserver', '--noreload', url.removeprefix('http://')],
-                                   cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f'{url}/healthz/', timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f'The development server did not start:\n{log_path.read_text()}')
-                time.sleep(0.25)
+    with running([*manage, 'runserver', '--noreload', url.removeprefix('http://')], env=env, url=url,
+                 log_path=log_path, name='The development server'):
         yield SimpleNamespace(url=url, log_path=log_path)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def staff_opener(url):

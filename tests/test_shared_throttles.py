@@ -5,22 +5,14 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from .servers import PROJECT_ROOT, free_port, running
+
 LOGIN_RATE = 6
-
-
-def free_port():
-    import socket
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope='module')
@@ -35,25 +27,10 @@ def two_workers(tmp_path_factory):
            'THROTTLE_LOGIN_RATE': f'{LOGIN_RATE}/hour', 'WEB_CONCURRENCY': '2', 'PORT': str(port)}
     subprocess.run([sys.executable, 'manage.py', 'migrate', '--no-input', '-v0'], cwd=PROJECT_ROOT, env=env,
                    check=True, capture_output=True, timeout=180)
-    log_path = directory / 'gunicorn.log'
-    with open(log_path, 'w') as log:
-        process = subprocess.Popen([sys.executable, '-m', 'gunicorn', 'storefront.wsgi'], cwd=PROJECT_ROOT, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
     url = f'http://127.0.0.1:{port}'
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f'{url}/healthz/', timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f'gunicorn did not start:\n{log_path.read_text()}') from None
-                time.sleep(0.25)
+    with running([sys.executable, '-m', 'gunicorn', 'storefront.wsgi'], env=env, url=url,
+                 log_path=directory / 'gunicorn.log', name='gunicorn'):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def login(url):
