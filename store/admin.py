@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 from django.db.models import Count, DecimalField, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -12,6 +13,32 @@ from django.utils.translation import ngettext
 
 from . import models
 from .caching import invalidate_catalogue
+from .exceptions import CancelledOrderCannotBePaid
+
+
+class LockedChangeMixin:
+    """A change form's POST locks the row before reading it (Django runs the change view in one
+    transaction), so a concurrent delete waits, and a row deleted before is Django's "doesn't exist"
+    message: the save's UPDATE always finds its row and never falls back to re-inserting it."""
+
+    def get_object(self, request, object_id, from_field=None):
+        if request.method == 'POST':
+            field = self.model._meta.get_field(from_field) if from_field else self.model._meta.pk
+            try:
+                value = field.to_python(object_id)
+            except ValidationError:
+                return None
+            if not self.model._base_manager.select_for_update().filter(**{field.attname: value}).exists():
+                return None
+        return super().get_object(request, object_id, from_field)
+
+
+class OrderAdminForm(forms.ModelForm):
+    def clean_payment_status(self):
+        payment_status = self.cleaned_data['payment_status']
+        if self.instance.is_cancelled and payment_status == models.Order.PAYMENT_STATUS_COMPLETE:
+            raise ValidationError(str(CancelledOrderCannotBePaid()))
+        return payment_status
 
 
 def changelist_link(model_name, filter_field, obj_id, text):
@@ -49,7 +76,7 @@ class ProductImageInline(admin.TabularInline):
 
 
 @admin.register(models.Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(LockedChangeMixin, admin.ModelAdmin):
     autocomplete_fields = ['collection', 'promotions']
     prepopulated_fields = {'slug': ['title']}
     actions = ['clear_inventory']
@@ -112,7 +139,7 @@ class ProductsCountMixin:
 
 
 @admin.register(models.Collection)
-class CollectionAdmin(ProductsCountMixin, admin.ModelAdmin):
+class CollectionAdmin(LockedChangeMixin, ProductsCountMixin, admin.ModelAdmin):
     autocomplete_fields = ['featured_product']
     list_display = ['title', 'products_count']
     ordering = ['title']
@@ -121,7 +148,7 @@ class CollectionAdmin(ProductsCountMixin, admin.ModelAdmin):
 
 
 @admin.register(models.Promotion)
-class PromotionAdmin(ProductsCountMixin, admin.ModelAdmin):
+class PromotionAdmin(LockedChangeMixin, ProductsCountMixin, admin.ModelAdmin):
     list_display = ['description', 'discount', 'products_count']
     ordering = ['description', 'id']
     search_fields = ['description']
@@ -129,7 +156,7 @@ class PromotionAdmin(ProductsCountMixin, admin.ModelAdmin):
 
 
 @admin.register(models.Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(LockedChangeMixin, admin.ModelAdmin):
     autocomplete_fields = ['user']
     list_display = ['first_name', 'last_name', 'membership', 'orders']
     list_editable = ['membership']
@@ -191,7 +218,8 @@ class OrderItemInline(admin.TabularInline):
 
 
 @admin.register(models.Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(LockedChangeMixin, admin.ModelAdmin):
+    form = OrderAdminForm
     autocomplete_fields = ['customer']
     inlines = [OrderItemInline]
     list_display = ['id', 'placed_at', 'customer', 'payment_status']
@@ -260,7 +288,7 @@ class CartAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(LockedChangeMixin, admin.ModelAdmin):
     autocomplete_fields = ['product']
     list_display = ['product', 'name', 'date']
     list_filter = ['date']
@@ -271,7 +299,7 @@ class ReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.ProductImage)
-class ProductImageAdmin(admin.ModelAdmin):
+class ProductImageAdmin(LockedChangeMixin, admin.ModelAdmin):
     autocomplete_fields = ['product']
     list_display = ['thumbnail', 'product']
     list_display_links = ['thumbnail', 'product']

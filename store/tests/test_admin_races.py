@@ -1,0 +1,84 @@
+"""The admin's change forms never re-create a row deleted meanwhile, and refuse to mark a cancelled order
+paid (issue 14, items 6 and 7, in the admin)."""
+import time
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from model_bakery import baker
+
+from store.models import Collection, Customer, Order
+
+from .concurrency_helpers import SKIP_ON_SQLITE_REASON, run_workers
+from .factories import make_product
+from .orders_helpers import make_order
+
+ROUNDS = 15
+EDITORS = 7
+
+
+@pytest.mark.django_db
+def test_a_cancelled_order_cannot_be_marked_paid_in_the_admin(admin_client):
+    customer = Customer.objects.get(user=baker.make(get_user_model()))  # made with the user
+    order = make_order(customer, (make_product(), 2))
+    Order.objects.filter(pk=order.pk).update(cancelled_at=timezone.now())
+    line = order.items.get()
+
+    response = admin_client.post(reverse('admin:store_order_change', args=[order.id]), {
+        'customer': str(order.customer_id),
+        'payment_status': Order.PAYMENT_STATUS_COMPLETE,
+        'items-TOTAL_FORMS': '1', 'items-INITIAL_FORMS': '1', 'items-MIN_NUM_FORMS': '1', 'items-MAX_NUM_FORMS': '10',
+        'items-0-id': str(line.id), 'items-0-order': str(order.id), 'items-0-product': str(line.product_id),
+        'items-0-quantity': str(line.quantity), 'items-0-unit_price': str(line.unit_price),
+        '_save': 'Save',
+    })
+
+    assert response.status_code == 200
+    assert response.context['adminform'].form.errors == {
+        'payment_status': ['A cancelled order cannot be marked as paid: its stock has been returned.']}
+    order.refresh_from_db()
+    assert order.payment_status == Order.PAYMENT_STATUS_PENDING
+
+
+@pytest.mark.django_db
+def test_a_change_form_saved_after_its_row_was_deleted_does_not_re_create_it(admin_client):
+    collection = baker.make(Collection, title='Mugs')
+    url = reverse('admin:store_collection_change', args=[collection.pk])
+    Collection.objects.filter(pk=collection.pk).delete()
+
+    response = admin_client.post(url, {'title': 'Mugs, edited', '_save': 'Save'}, follow=True)
+
+    assert response.status_code == 200
+    assert "doesn’t exist" in response.content.decode()
+    assert not Collection.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor == 'sqlite', reason=SKIP_ON_SQLITE_REASON)
+@pytest.mark.django_db(transaction=True)
+def test_a_deleted_collection_is_not_resurrected_by_concurrent_admin_edits():
+    staff = get_user_model().objects.create_superuser('editor', 'editor@example.com', 'Quartz-Lantern-9817')
+
+    def editor(url):
+        def edit():
+            client = Client(raise_request_exception=False)
+            client.force_login(staff)
+            return client.post(url, {'title': 'Mugs, edited', '_save': 'Save'}).status_code
+        return edit
+
+    for round_number in range(ROUNDS):
+        collection = Collection.objects.create(title='Mugs')
+        url = reverse('admin:store_collection_change', args=[collection.pk])
+
+        def delete(pk=collection.pk, delay=round_number * 0.004):
+            # Later each round, sweeping the editors' requests: some have read the row, not yet saved it.
+            time.sleep(delay)
+            return Collection.objects.filter(pk=pk).delete()[0]
+
+        deleted, *edits = run_workers([delete] + [editor(url)] * EDITORS)
+
+        assert deleted == 1
+        assert all(status == 302 for status in edits), edits
+        assert not Collection.objects.filter(pk=collection.pk).exists()
