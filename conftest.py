@@ -44,3 +44,14 @@ def make_customer(django_user_model):
     def do_make_customer(**user_fields):
         return Customer.objects.get(user=baker.make(django_user_model, **user_fields))
     return do_make_customer
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run queued Celery tasks in-process, as without REDIS_URL, even when the environment sets REDIS_URL
+    (then the tasks would go to the broker, and their mail never reach the test's outbox)."""
+    from storefront.celery import celery
+    was_eager = celery.conf.task_always_eager
+    celery.conf.task_always_eager = True
+    yield
+    celery.conf.task_always_eager = was_eager

@@ -45,7 +45,8 @@ class TestResendActivationWhenActivationIsOff:
 
 
 @pytest.mark.django_db
-def test_username_reset_sends_its_link(api_client, django_user_model, mailoutbox, django_capture_on_commit_callbacks):
+def test_username_reset_sends_its_link(api_client, django_user_model, mailoutbox, django_capture_on_commit_callbacks,
+                                       eager_tasks):
     django_user_model.objects.create_user(username='ann', email='ann@example.com', password='Quartz-Lantern-9817')
     with django_capture_on_commit_callbacks(execute=True):  # account e-mails are queued after the commit
         response = api_client.post('/auth/users/reset_username/', {'email': 'ann@example.com'}, format='json')

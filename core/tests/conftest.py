@@ -2,6 +2,11 @@ import pytest
 from rest_framework.test import APIClient
 
 
+@pytest.fixture(autouse=True)
+def in_process_tasks(eager_tasks):
+    """Account e-mails are Celery tasks: run them in-process, so their mail reaches the outbox with REDIS_URL too."""
+
+
 @pytest.fixture
 def api_client(django_capture_on_commit_callbacks):
     """The API client, with each request's on-commit callbacks run when it ends, as a real commit runs them

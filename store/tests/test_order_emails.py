@@ -23,12 +23,8 @@ CUSTOMER_EMAIL = 'ann@example.com'
 
 
 @pytest.fixture(autouse=True)
-def eager_tasks():
-    """Run queued tasks in-process, as without REDIS_URL, even when the environment sets REDIS_URL."""
-    was_eager = celery.conf.task_always_eager
-    celery.conf.task_always_eager = True
-    yield
-    celery.conf.task_always_eager = was_eager
+def in_process_tasks(eager_tasks):
+    """Every test here runs its queued tasks in-process (the root conftest's eager_tasks)."""
 
 
 def make_cart(*lines):
