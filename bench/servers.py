@@ -111,6 +111,7 @@ def server_environment(database_url, tmp):
         'EMAIL_BACKEND': 'django.core.mail.backends.dummy.EmailBackend',
         'THROTTLE_LOGIN_RATE': '1000000/min',
         'THROTTLE_REGISTRATION_RATE': '1000000/min',
+        'THROTTLE_ANON_WRITE_RATE': '1000000/min',  # the write flow's carts are anonymous
         'WEB_CONCURRENCY': '2',
     })
     return env

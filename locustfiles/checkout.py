@@ -5,10 +5,12 @@ in a loop: create a cart, add 1–3 random products (1–1000, as `seed_db` make
 with an Idempotency-Key and `Authorization: JWT <access>`. A 400 naming a product that is short of stock
 is the shop working as intended (the demo stock runs out under load), so it counts as a success.
 
-Registration and login are throttled (THROTTLE_REGISTRATION_RATE and THROTTLE_LOGIN_RATE, default
-30/min per client address): start the server with them raised for a load test, e.g.
+Registration, login and anonymous writes (the carts) are throttled per client address
+(THROTTLE_REGISTRATION_RATE and THROTTLE_LOGIN_RATE, default 30/min; THROTTLE_ANON_WRITE_RATE, 300/min):
+start the server with them raised for a load test, e.g.
 
-    THROTTLE_REGISTRATION_RATE=100000/min THROTTLE_LOGIN_RATE=100000/min pipenv run python manage.py runserver
+    THROTTLE_REGISTRATION_RATE=100000/min THROTTLE_LOGIN_RATE=100000/min THROTTLE_ANON_WRITE_RATE=100000/min \
+      pipenv run python manage.py runserver
     pipenv run locust -f locustfiles/checkout.py --headless -u 20 -r 5 -t 1m --host http://127.0.0.1:8000
 """
 import uuid
