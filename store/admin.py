@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
-from . import models
+from . import models, services
 from .caching import invalidate_catalogue
 from .exceptions import CancelledOrderCannotBePaid
 
@@ -28,7 +28,7 @@ class LockedChangeMixin:
                 value = field.to_python(object_id)
             except ValidationError:
                 return None
-            if not self.model._base_manager.select_for_update().filter(**{field.attname: value}).exists():
+            if not services.lock_row(self.model, **{field.attname: value}):
                 return None
         return super().get_object(request, object_id, from_field)
 
@@ -36,7 +36,7 @@ class LockedChangeMixin:
 class OrderAdminForm(forms.ModelForm):
     def clean_payment_status(self):
         payment_status = self.cleaned_data['payment_status']
-        if self.instance.is_cancelled and payment_status == models.Order.PAYMENT_STATUS_COMPLETE:
+        if not self.instance.may_take_payment_status(payment_status):
             raise ValidationError(str(CancelledOrderCannotBePaid()))
         return payment_status
 

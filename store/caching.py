@@ -144,11 +144,10 @@ def negotiated_media_key(request, view_class):
     return media_key(renderer, media_type)
 
 
-def catalogue_key(request, version, view_class, media):
+def catalogue_key(request, version, query, media):
     """The cache key of a catalogue response: the version, the rendering, the host and path, and the
-    known query parameters sorted. Unknown parameters, the order of parameters and the Accept header's
+    canonical query (canonical_query). Unknown parameters, the order of parameters and the Accept header's
     spelling file no entries of their own: the cache cannot be flooded with them."""
-    query, _ = canonical_query(request, view_class)
     digest = hashlib.sha256(f'{media} {request.scheme}://{request.get_host()}{request.path}?{query}'.encode())
     return f'store:catalogue:{version}:{digest.hexdigest()}'
 
@@ -188,13 +187,14 @@ class CachedCatalogueMixin:
         media = media_key(request.accepted_renderer, request.accepted_media_type)
         if media is None:
             return render(request, *args, **kwargs)
-        key = catalogue_key(request, version_for(request), type(self), media)
+        query, canonical = canonical_query(request, type(self))
+        key = catalogue_key(request, version_for(request), query, media)
         hit = cache.get(key)
         if hit is not None:
             return cached_response(hit)
         response = render(request, *args, **kwargs)
         # Only a request made of known parameters files its page: its links carry nothing else.
-        if response.status_code == 200 and canonical_query(request, type(self))[1]:
+        if response.status_code == 200 and canonical:
             def store(rendered):
                 # Content-Type, Allow and Vary as the view set them; the middleware adds the rest.
                 cache.set(key, (rendered.content, dict(rendered.headers)), CACHE_TIMEOUT)
@@ -222,7 +222,8 @@ class CatalogueCacheMiddleware:
             request.method == 'GET' and 'HTTP_AUTHORIZATION' not in request.META) else None
         media = negotiated_media_key(request, view_class) if view_class is not None else None
         if media is not None:
-            hit = cache.get(catalogue_key(request, version_for(request), view_class, media))
+            query, _ = canonical_query(request, view_class)
+            hit = cache.get(catalogue_key(request, version_for(request), query, media))
             if hit is not None:
                 response = cached_response(hit)
                 # As on a miss, where the session middleware adds it (the page itself is the same for all).

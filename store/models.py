@@ -120,6 +120,10 @@ class Order(models.Model):
     def is_cancelled(self):
         return self.cancelled_at is not None
 
+    def may_take_payment_status(self, payment_status):
+        """A cancelled order's stock went back: it is never marked paid."""
+        return not (self.is_cancelled and payment_status == self.PAYMENT_STATUS_COMPLETE)
+
     @property
     def total_price(self):
         return sum((item.total_price for item in self.items.all()), Decimal(0))

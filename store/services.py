@@ -52,6 +52,11 @@ def touch_cart(cart_id):
     return bool(Cart.objects.filter(pk=cart_id).update(updated_at=timezone.now()))
 
 
+def lock_row(model, **lookup):
+    """Lock the row of `model` matching `lookup` for this transaction; False if there is none."""
+    return model._base_manager.select_for_update().filter(**lookup).exists()
+
+
 @transaction.atomic
 def update_row(*, instance, save):
     """Run `save()`, which writes `instance`'s row (a serializer's save, say), while that row is locked.
@@ -59,9 +64,8 @@ def update_row(*, instance, save):
     A concurrent DELETE waits for this transaction, and a row deleted before is RowNotFound: the save's
     UPDATE always finds its row, so it never falls back to re-inserting it.
     """
-    model = type(instance)
-    if not model._base_manager.select_for_update().filter(pk=instance.pk).exists():
-        raise RowNotFound(model)
+    if not lock_row(type(instance), pk=instance.pk):
+        raise RowNotFound(type(instance))
     return save()
 
 
@@ -184,7 +188,7 @@ def update_order(*, order, payment_status=None):
     order = lock_order(order.pk)
     if payment_status is None or payment_status == order.payment_status:
         return order
-    if order.is_cancelled and payment_status == Order.PAYMENT_STATUS_COMPLETE:
+    if not order.may_take_payment_status(payment_status):
         raise CancelledOrderCannotBePaid()
     order.payment_status = payment_status
     order.save(update_fields=['payment_status'])

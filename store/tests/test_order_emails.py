@@ -22,9 +22,8 @@ ORDERS_URL = '/store/orders/'
 CUSTOMER_EMAIL = 'ann@example.com'
 
 
-@pytest.fixture(autouse=True)
-def in_process_tasks(eager_tasks):
-    """Every test here runs its queued tasks in-process (the root conftest's eager_tasks)."""
+# Every test here runs its queued tasks in-process, even when REDIS_URL is set.
+pytestmark = pytest.mark.usefixtures('eager_tasks')
 
 
 def make_cart(*lines):
