@@ -1,4 +1,5 @@
-"""Request guards that run before anything reads a request's body."""
+"""Request guards that run before anything reads a request's body, and the pages' Content-Security-Policy."""
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.http import JsonResponse
 
@@ -23,3 +24,16 @@ class RequestBodyLimitMiddleware:
         if length > limit:
             return JsonResponse({'detail': f'Request body too large: the limit is {limit} bytes.'}, status=413)
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's CONTENT_SECURITY_POLICY on HTML pages (home, admin, docs, the browsable API).
+
+    A JSON response is never rendered as a document, so it goes without the header: the policy is not
+    built on the API's hot path (and cached catalogue answers never reach this middleware at all).
+    """
+
+    def process_response(self, request, response):
+        if not response.get('Content-Type', '').startswith('text/html'):
+            return response
+        return super().process_response(request, response)

@@ -3,6 +3,7 @@ import smtplib
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db import transaction
 from django.utils.module_loading import import_string
 
@@ -39,3 +40,10 @@ def queue_account_email(email_class, user_id, to, site):
         except Exception:
             logger.exception('Could not queue the account e-mail %s to user %s.', email_class, user_id)
     transaction.on_commit(enqueue)
+
+
+@shared_task
+def flush_expired_tokens():
+    """Delete the refresh tokens (outstanding and blacklisted) past their expiry: simplejwt's own command,
+    run daily by Celery beat (CELERY_BEAT_SCHEDULE)."""
+    call_command('flushexpiredtokens')

@@ -19,7 +19,8 @@ from .exceptions import CancelledOrderCannotBePaid
 class LockedChangeMixin:
     """A change form's POST locks the row before reading it (Django runs the change view in one
     transaction), so a concurrent delete waits, and a row deleted before is Django's "doesn't exist"
-    message: the save's UPDATE always finds its row and never falls back to re-inserting it."""
+    message; a changelist's editable rows are locked as each is saved. The save's UPDATE always finds
+    its row and never falls back to re-inserting it."""
 
     def get_object(self, request, object_id, from_field=None):
         if request.method == 'POST':
@@ -31,6 +32,15 @@ class LockedChangeMixin:
             if not services.lock_row(self.model, **{field.attname: value}):
                 return None
         return super().get_object(request, object_id, from_field)
+
+    def save_model(self, request, obj, form, change):
+        # A changelist's editable rows were read before its transaction began: each is locked before its
+        # save too, and one deleted meanwhile is left deleted, with a warning.
+        if change and not services.lock_row(self.model, pk=obj.pk):
+            self.message_user(request, f'The {self.model._meta.verbose_name} “{obj}” was deleted meanwhile: '
+                                       'its change was not saved.', messages.WARNING)
+            return
+        super().save_model(request, obj, form, change)
 
 
 class OrderAdminForm(forms.ModelForm):

@@ -3,9 +3,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularSwaggerView
 
-from core.views import HomeView, RedocView, SchemaView, favicon, health
+from core.views import HomeView, RedocView, SchemaView, SwaggerView, favicon, health
 
 admin.site.site_header = 'Storefront Admin'
 admin.site.site_title = 'Storefront Admin'
@@ -20,7 +19,7 @@ urlpatterns = [
     *([path('store/', include('store_custom.urls'))] if apps.is_installed('store_custom') else []),
     path('auth/', include('core.urls')),
     path('api/schema/', SchemaView.as_view(), name='schema'),
-    path('api/docs/', SpectacularSwaggerView.as_view(url_name='schema'), name='swagger-ui'),
+    path('api/docs/', SwaggerView.as_view(url_name='schema'), name='swagger-ui'),
     path('api/redoc/', RedocView.as_view(url_name='schema'), name='redoc'),
 ]
 

@@ -130,7 +130,7 @@ CONTROL_BOXES = """selector => [...document.querySelectorAll(selector)]
     ('/store/products/', '.btn, button, .button-form', 'dev-browsable-products'),
     ('/store/carts/', '.btn, button, .button-form', 'dev-browsable-carts'),
 ])
-def test_the_toolbar_handle_covers_no_filter_or_button(dev_server, monkeypatch, path, controls, screenshot):
+def test_the_toolbar_handle_covers_no_filter_or_button_and_the_pages_satisfy_their_policy(dev_server, monkeypatch, path, controls, screenshot):
     from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv('DJANGO_ALLOW_ASYNC_UNSAFE', 'true')
@@ -139,6 +139,9 @@ def test_the_toolbar_handle_covers_no_filter_or_button(dev_server, monkeypatch, 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={'width': 1280, 'height': 800})
+        policy_violations = []  # Chromium reports each refusal of the Content-Security-Policy on the console
+        page.on('console', lambda message: policy_violations.append(message.text)
+                if 'Content Security Policy' in message.text else None)
         page.goto(f'{dev_server.url}/admin/login/?next=/admin/')
         page.fill('#id_username', 'admin')
         page.fill('#id_password', 'admin')
@@ -153,7 +156,13 @@ def test_the_toolbar_handle_covers_no_filter_or_button(dev_server, monkeypatch, 
             page.evaluate(f'window.scrollTo(0, {scrolled})')
             boxes += page.evaluate(CONTROL_BOXES, controls)
         page.screenshot(path=screenshots / f'{screenshot}.png')
+        # Open the toolbar and its SQL panel: the panel's content arrives and runs under the page's policy.
+        page.click('#djShowToolBarButton')
+        page.click('#djdt-SQLPanel a.SQLPanel')
+        page.wait_for_selector('#SQLPanel .djdt-scroll > *')
+        page.screenshot(path=screenshots / f'{screenshot}-sql-panel.png')
         browser.close()
 
     assert handle['width'] > 0 and boxes
     assert [box for box in boxes if overlapping(handle, box)] == []
+    assert policy_violations == []

@@ -1,10 +1,18 @@
 """Revocable tokens (issue 14, item 4): rotation with blacklisting, logout, and a password change or reset
 revoking every token issued before it, access tokens included, from the next request."""
+from datetime import timedelta
+
 import pytest
+from celery.schedules import crontab
 from django.contrib.auth.tokens import default_token_generator
+from django.utils import timezone
 from djoser.utils import encode_uid
 from rest_framework import status
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from core.tasks import flush_expired_tokens
+from storefront.celery import celery
 
 ME_URL = '/auth/users/me/'
 JWT_CREATE_URL = '/auth/jwt/create/'
@@ -137,3 +145,23 @@ class TestRefreshOfAGoneAccount:
         response = refresh(api_client, tokens['refresh'])
 
         assert response.status_code == status.HTTP_401_UNAUTHORIZED
+
+
+@pytest.mark.django_db
+class TestFlushExpiredTokens:
+    def test_deletes_expired_refresh_tokens_and_keeps_current_ones(self, api_client, user, tokens):
+        assert refresh(api_client, tokens['refresh']).status_code == status.HTTP_200_OK  # blacklists the first
+        expired = OutstandingToken.objects.get(token=tokens['refresh'])
+        OutstandingToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+        flush_expired_tokens.delay()
+
+        assert not OutstandingToken.objects.filter(pk=expired.pk).exists()
+        assert not BlacklistedToken.objects.exists()
+        assert OutstandingToken.objects.count() == 1  # the rotated refresh token, still valid
+
+    def test_is_scheduled_daily(self, settings):
+        entry = settings.CELERY_BEAT_SCHEDULE['flush-expired-tokens']
+        assert entry == {'task': 'core.tasks.flush_expired_tokens', 'schedule': crontab(hour=4, minute=0)}
+        celery.loader.import_default_modules()
+        assert 'core.tasks.flush_expired_tokens' in celery.tasks

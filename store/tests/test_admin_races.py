@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from model_bakery import baker
 
-from store.models import Collection, Customer, Order
+from store.admin import ProductAdmin
+from store.models import Collection, Customer, Order, Product
 
 from .concurrency_helpers import SKIP_ON_SQLITE_REASON, run_workers
 from .factories import make_product
@@ -82,3 +83,68 @@ def test_a_deleted_collection_is_not_resurrected_by_concurrent_admin_edits():
         assert deleted == 1
         assert all(status == 302 for status in edits), edits
         assert not Collection.objects.filter(pk=collection.pk).exists()
+
+
+def changelist_edit(product, unit_price):
+    """The product changelist's POST that saves its editable unit price for one row."""
+    return {'form-TOTAL_FORMS': '1', 'form-INITIAL_FORMS': '1', 'form-MIN_NUM_FORMS': '0',
+            'form-MAX_NUM_FORMS': '1000', 'form-0-id': str(product.pk), 'form-0-unit_price': unit_price,
+            '_save': 'Save'}
+
+
+@pytest.mark.django_db
+def test_a_changelist_edit_saves_the_editable_field(admin_client):
+    product = make_product(unit_price='10.00')
+
+    response = admin_client.post(reverse('admin:store_product_changelist'), changelist_edit(product, '12.50'))
+
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert str(product.unit_price) == '12.50'
+
+
+@pytest.mark.django_db
+def test_a_changelist_edit_of_a_row_deleted_after_it_was_read_does_not_re_create_it(admin_client, monkeypatch):
+    product = make_product(unit_price='10.00')
+    save_form = ProductAdmin.save_form
+
+    def save_form_after_a_delete(self, request, form, change):
+        # The delete lands between the formset's read of the row and its save: the race, made certain.
+        Product.objects.filter(pk=product.pk).delete()
+        return save_form(self, request, form, change)
+    monkeypatch.setattr(ProductAdmin, 'save_form', save_form_after_a_delete)
+
+    response = admin_client.post(reverse('admin:store_product_changelist'), changelist_edit(product, '12.50'),
+                                 follow=True)
+
+    assert response.status_code == 200
+    assert 'was deleted meanwhile: its change was not saved.' in response.content.decode()
+    assert not Product.objects.filter(pk=product.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor == 'sqlite', reason=SKIP_ON_SQLITE_REASON)
+@pytest.mark.django_db(transaction=True)
+def test_a_deleted_product_is_not_resurrected_by_concurrent_changelist_edits():
+    staff = get_user_model().objects.create_superuser('editor', 'editor@example.com', 'Quartz-Lantern-9817')
+    url = reverse('admin:store_product_changelist')
+
+    def editor(product):
+        def edit():
+            client = Client(raise_request_exception=False)
+            client.force_login(staff)
+            return client.post(url, changelist_edit(product, '12.50')).status_code
+        return edit
+
+    for round_number in range(ROUNDS):
+        product = make_product(unit_price='10.00')
+
+        def delete(pk=product.pk, delay=round_number * 0.004):
+            time.sleep(delay)
+            return Product.objects.filter(pk=pk).delete()[0]
+
+        deleted, *edits = run_workers([delete] + [editor(product)] * EDITORS)
+
+        assert deleted >= 1
+        # An editor that read the row after the delete gets the formset's error page (200), never a 5xx.
+        assert all(status in (200, 302) for status in edits), edits
+        assert not Product.objects.filter(pk=product.pk).exists()

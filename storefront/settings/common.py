@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 import environ
+from csp import constants as csp
 from celery.schedules import crontab
 from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     'rest_framework_simplejwt.token_blacklist',
     # Locks out the admin login (and the API's) per username and client address after repeated failures.
     'axes',
+    'csp',
     'drf_spectacular',
     'drf_spectacular_sidecar',
     'store',
@@ -83,6 +85,8 @@ INSTALLED_APPS = [
     'store_custom',
 ]
 
+# dev puts it outside the debug toolbar, whose scripts carry the page's nonce.
+CONTENT_SECURITY_POLICY_MIDDLEWARE = 'core.middleware.ContentSecurityPolicyMiddleware'
 MIDDLEWARE = [
     'corsheaders.middleware.CorsMiddleware',
     # Before anything reads a body: one over MAX_REQUEST_BODY_BYTES is a 413 (with the CORS headers).
@@ -92,6 +96,7 @@ MIDDLEWARE = [
     'django.middleware.clickjacking.XFrameOptionsMiddleware',
     # Cached catalogue pages are answered here, before the session, CSRF, auth and DRF machinery.
     'store.caching.CatalogueCacheMiddleware',
+    CONTENT_SECURITY_POLICY_MIDDLEWARE,
     'django.contrib.sessions.middleware.SessionMiddleware',
     'django.middleware.common.CommonMiddleware',
     'django.middleware.csrf.CsrfViewMiddleware',
@@ -193,6 +198,11 @@ CELERY_BEAT_SCHEDULE = {
         'task': 'store.tasks.purge_stale_carts',
         'schedule': crontab(hour=3, minute=30),
     },
+    # Rotation blacklists a refresh token at every refresh: rows past their expiry protect nothing.
+    'flush-expired-tokens': {
+        'task': 'core.tasks.flush_expired_tokens',
+        'schedule': crontab(hour=4, minute=0),
+    },
 }
 STALE_CART_DAYS = 90
 
@@ -201,6 +211,23 @@ CORS_ALLOWED_ORIGINS = env.list('CORS_ALLOWED_ORIGINS', default=[])
 # A browser SPA may send Idempotency-Key on checkout and read whether the answer was a replay.
 CORS_ALLOW_HEADERS = (*default_headers, 'idempotency-key')
 CORS_EXPOSE_HEADERS = ['Idempotent-Replayed']
+
+# HTML pages run only this site's scripts and styles, and the inline ones the page marks with its nonce
+# (django-csp; core.middleware.ContentSecurityPolicyMiddleware). Style attributes stay allowed: DRF's
+# browsable API places a few buttons with them, and they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    'DIRECTIVES': {
+        'default-src': [csp.SELF],
+        'script-src': [csp.SELF, csp.NONCE],
+        'style-src': [csp.SELF, csp.NONCE],
+        'style-src-attr': [csp.UNSAFE_INLINE],
+        'img-src': [csp.SELF, 'data:'],
+        'object-src': [csp.NONE],
+        'base-uri': [csp.SELF],
+        'form-action': [csp.SELF],
+        'frame-ancestors': [csp.NONE],
+    },
+}
 
 # A CSRF refusal on the API is JSON like its other errors (core.views.csrf_failure).
 CSRF_FAILURE_VIEW = 'core.views.csrf_failure'

@@ -15,6 +15,8 @@ environ.Env.read_env(Path(__file__).resolve().parent.parent.parent / '.env')
 from .common import *  # noqa: E402,F403  isort: skip
 from .common import (  # noqa: E402  isort: skip
     ALLOWED_HOSTS,
+    CONTENT_SECURITY_POLICY,
+    CONTENT_SECURITY_POLICY_MIDDLEWARE,
     CORS_ALLOWED_ORIGINS,
     EMAIL_BACKEND,
     INSTALLED_APPS,
@@ -34,7 +36,14 @@ SECRET_KEY = SECRET_KEY or 'django-insecure-dev-only-key-never-used-in-productio
 ALLOWED_HOSTS = ALLOWED_HOSTS or ['localhost', '127.0.0.1', '[::1]']
 
 INSTALLED_APPS = [*INSTALLED_APPS, 'debug_toolbar', 'silk']
-MIDDLEWARE = ['debug_toolbar.middleware.DebugToolbarMiddleware', *MIDDLEWARE, 'silk.middleware.SilkyMiddleware']
+# The toolbar adds its scripts, with the page's nonce, after the view: the policy's header is written
+# outside it, once the nonce is known.
+MIDDLEWARE = [
+    CONTENT_SECURITY_POLICY_MIDDLEWARE,
+    'debug_toolbar.middleware.DebugToolbarMiddleware',
+    *(middleware for middleware in MIDDLEWARE if middleware != CONTENT_SECURITY_POLICY_MIDDLEWARE),
+    'silk.middleware.SilkyMiddleware',
+]
 INTERNAL_IPS = ['127.0.0.1']
 # The toolbar starts as a small handle (core/templates/debug_toolbar/base.html keeps the page clear of it).
 DEBUG_TOOLBAR_CONFIG = {'SHOW_COLLAPSED': True}
@@ -45,6 +54,8 @@ DEBUG_TOOLBAR_PANELS = [panel for panel in PANELS_DEFAULTS if panel != 'debug_to
 SILKY_AUTHENTICATION = True
 SILKY_AUTHORISATION = True
 LOGIN_URL = 'admin:login'  # where Silk sends a visitor who is not logged in
+# Silk's pages are built on inline scripts and styles; they exist only here, for staff.
+CONTENT_SECURITY_POLICY = {**CONTENT_SECURITY_POLICY, 'EXCLUDE_URL_PREFIXES': ['/silk/']}
 
 EMAIL_BACKEND = EMAIL_BACKEND or 'django.core.mail.backends.console.EmailBackend'
 # The course's client app (http://localhost:8001) calls the API from another origin.
