@@ -38,6 +38,7 @@ ACTION_SUMMARIES = {
     'destroy': 'Delete {a} {noun}',
     'history': "Retrieve a customer's history",
     'cancel': 'Cancel an order',
+    'payment': 'Pay for an order: open its payment',
     'activation': 'Activate an account',
     'resend_activation': 'Resend the activation e-mail',
     'set_password': 'Change your password',
@@ -55,6 +56,7 @@ VIEW_SUMMARIES = {
     'TokenRefreshView': 'Refresh a JWT access token',
     'TokenVerifyView': 'Verify a JWT',
     'TokenBlacklistView': 'Log out: blacklist a JWT refresh token',
+    'StripeWebhookView': 'Receive a Stripe webhook event',
 }
 
 

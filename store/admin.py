@@ -13,7 +13,6 @@ from django.utils.translation import ngettext
 
 from . import models, services
 from .caching import invalidate_catalogue
-from .exceptions import CancelledOrderCannotBePaid
 
 
 class LockedChangeMixin:
@@ -47,7 +46,7 @@ class OrderAdminForm(forms.ModelForm):
     def clean_payment_status(self):
         payment_status = self.cleaned_data['payment_status']
         if not self.instance.may_take_payment_status(payment_status):
-            raise ValidationError(str(CancelledOrderCannotBePaid()))
+            raise ValidationError(str(services.payment_status_refusal(self.instance)))
         return payment_status
 
 
@@ -227,17 +226,42 @@ class OrderItemInline(admin.TabularInline):
         return super().get_queryset(request).select_related('product')
 
 
+class PaymentInline(admin.TabularInline):
+    """Each attempt to collect the order's total; written by the payment services only."""
+    model = models.Payment
+    fields = ['provider', 'provider_id', 'amount', 'currency', 'status', 'flagged_reason', 'refund_id',
+              'created_at', 'updated_at']
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(models.Order)
 class OrderAdmin(LockedChangeMixin, admin.ModelAdmin):
     form = OrderAdminForm
     autocomplete_fields = ['customer']
-    inlines = [OrderItemInline]
-    list_display = ['id', 'placed_at', 'customer', 'payment_status']
+    inlines = [OrderItemInline, PaymentInline]
+    readonly_fields = ['subtotal', 'tax', 'total', 'currency']
+    list_display = ['id', 'placed_at', 'customer', 'payment_status', 'total']
     list_filter = ['payment_status', 'placed_at']
     list_per_page = 20
     list_select_related = ['customer__user']
     ordering = ['-placed_at']
     search_fields = ['customer__user__first_name', 'customer__user__last_name', 'customer__user__email']
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else [OrderItemInline]  # a new order has no payments
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:  # placed here by staff: its money is fixed from the lines just saved
+            services.price_order(order=form.instance)
 
 
 class CartItemInline(admin.TabularInline):

@@ -23,6 +23,10 @@ class Conflict(StoreError):
     """The request contradicts one made before."""
 
 
+class Unavailable(StoreError):
+    """A service the operation depends on (a payment provider) failed or could not be reached."""
+
+
 class RowNotFound(NotFound):
     """The row a request names is gone: deleted before, or by a concurrent request since it was read."""
 
@@ -80,3 +84,15 @@ class InsufficientStock(CartCannotBeOrdered):
 
 class IdempotencyKeyReused(Conflict, OrderError):
     pass
+
+
+class PaymentRefused(OrderError):
+    """This order cannot take a payment (cancelled, paid, refunded or expired)."""
+
+
+class PaymentProviderError(Unavailable):
+    """The payment provider refused the call or could not be reached; nothing was changed here."""
+
+
+class InvalidWebhook(StoreError):
+    """A webhook whose signature does not verify, or whose body is not an event."""

@@ -29,8 +29,12 @@ class Collection(models.Model):
         ordering = ['title']
 
 
-TAX_RATE = Decimal('0.1')
 CENT = Decimal('0.01')
+
+
+def tax_on(amount):
+    """The tax on `amount` at TAX_RATE, rounded half-up to cents (a product's price with tax, an order's tax)."""
+    return (amount * settings.TAX_RATE).quantize(CENT, rounding=ROUND_HALF_UP)
 # The largest quantity one cart or order line holds: a PositiveSmallIntegerField's range on every database.
 MAX_LINE_QUANTITY = 32767
 
@@ -50,7 +54,7 @@ class Product(models.Model):
 
     @property
     def price_with_tax(self):
-        return (self.unit_price * (1 + TAX_RATE)).quantize(CENT, rounding=ROUND_HALF_UP)
+        return self.unit_price + tax_on(self.unit_price)
 
     class Meta:
         ordering = ['title']
@@ -101,9 +105,12 @@ class Order(models.Model):
     PAYMENT_STATUS_PENDING = 'P'
     PAYMENT_STATUS_COMPLETE = 'C'
     PAYMENT_STATUS_FAILED = 'F'
+    PAYMENT_STATUS_REFUNDED = 'R'
     PAYMENT_STATUS_CHOICES = [
         (PAYMENT_STATUS_PENDING, 'Pending'), (PAYMENT_STATUS_COMPLETE, 'Complete'), (PAYMENT_STATUS_FAILED, 'Failed'),
+        (PAYMENT_STATUS_REFUNDED, 'Refunded'),
     ]
+    UNPAID_STATUSES = (PAYMENT_STATUS_PENDING, PAYMENT_STATUS_FAILED)
     placed_at = models.DateTimeField(auto_now_add=True)
     payment_status = models.CharField(max_length=1, choices=PAYMENT_STATUS_CHOICES, default=PAYMENT_STATUS_PENDING)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT)
@@ -112,6 +119,11 @@ class Order(models.Model):
     cart_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     # The client's Idempotency-Key of the POST that placed it: a retry returns this order.
     idempotency_key = models.CharField(max_length=255, null=True, blank=True, editable=False)
+    # The money, fixed when the order is placed (services.place_order): what a payment must match.
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0), editable=False)
+    tax = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0), editable=False)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0), editable=False)
+    currency = models.CharField(max_length=3, default='USD', editable=False)
 
     def __str__(self):
         return f'Order {self.pk}'
@@ -120,9 +132,25 @@ class Order(models.Model):
     def is_cancelled(self):
         return self.cancelled_at is not None
 
+    @property
+    def is_paid(self):
+        return self.payment_status == self.PAYMENT_STATUS_COMPLETE
+
+    @property
+    def is_unpaid(self):
+        return self.payment_status in self.UNPAID_STATUSES
+
     def may_take_payment_status(self, payment_status):
-        """A cancelled order's stock went back: it is never marked paid."""
+        """A cancelled order's stock went back: it is never marked paid. Refunds are made by cancelling a
+        paid order (services.cancel_order), never set by hand, and a refunded order stays refunded."""
+        if payment_status == self.PAYMENT_STATUS_REFUNDED or self.payment_status == self.PAYMENT_STATUS_REFUNDED:
+            return payment_status == self.payment_status
         return not (self.is_cancelled and payment_status == self.PAYMENT_STATUS_COMPLETE)
+
+    def payment_expires_at(self):
+        """When an unpaid order expires (PAYMENT_TIMEOUT after it was placed), or None if orders do not."""
+        timeout = settings.PAYMENT_TIMEOUT
+        return None if timeout is None else self.placed_at + timeout
 
     @property
     def total_price(self):
@@ -243,3 +271,55 @@ class CatalogueVersion(models.Model):
     included) agrees at once that older cached pages are obsolete.
     """
     value = models.BigIntegerField(default=0)
+
+
+class Payment(models.Model):
+    """One attempt to collect an order's total through a provider (store.payments): a Stripe
+    PaymentIntent, say. Amounts are in the currency's minor units (cents), as providers count them."""
+    STATUS_PENDING = 'pending'
+    STATUS_FAILED = 'failed'
+    STATUS_SUCCEEDED = 'succeeded'
+    STATUS_CANCELED = 'canceled'
+    STATUS_REFUNDED = 'refunded'
+    STATUS_CHOICES = [(status, status.capitalize()) for status in (
+        STATUS_PENDING, STATUS_FAILED, STATUS_SUCCEEDED, STATUS_CANCELED, STATUS_REFUNDED)]
+    # Still payable: a failed attempt can be paid again (Stripe's intent goes back to waiting for a card).
+    OPEN_STATUSES = (STATUS_PENDING, STATUS_FAILED)
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name='payments')
+    provider = models.CharField(max_length=20)
+    provider_id = models.CharField(max_length=255, unique=True)
+    amount = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=STATUS_PENDING)
+    # Why the provider's word was not accepted (an amount that does not match the order), for staff.
+    flagged_reason = models.CharField(max_length=255, blank=True)
+    refund_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f'{self.provider} payment {self.provider_id}'
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN_STATUSES
+
+    class Meta:
+        indexes = [models.Index(fields=['status', 'created_at'], name='store_payment_status_idx')]
+
+
+class PaymentEvent(models.Model):
+    """A provider's webhook event, recorded in the transaction that applies it: each is applied once."""
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f'{self.provider} event {self.event_id}'
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=['provider', 'event_id'], name='store_paymentevent_once_per_provider'),
+        ]

@@ -26,10 +26,19 @@ class ViewCustomerHistoryPermission(permissions.BasePermission):
 
 
 class CanCancelOrder(permissions.BasePermission):
-    """Holders of `store.cancel_order` cancel any order; owners their own while payment is pending."""
+    """Holders of `store.cancel_order` cancel any order (a paid one is refunded); owners their own while
+    it is unpaid."""
     message = 'You may cancel only your own orders, and only while their payment is pending.'
 
     def has_object_permission(self, request, view, order):
         if request.user.has_perm('store.cancel_order'):
             return True
-        return order.customer.user_id == request.user.id and order.payment_status == order.PAYMENT_STATUS_PENDING
+        return order.customer.user_id == request.user.id and order.is_unpaid
+
+
+class IsOrderOwner(permissions.BasePermission):
+    """Only the customer who placed an order pays for it (staff see every order, but pay for none)."""
+    message = 'Only the customer who placed this order may pay for it.'
+
+    def has_object_permission(self, request, view, order):
+        return order.customer.user_id == request.user.id

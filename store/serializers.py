@@ -12,6 +12,7 @@ from .models import (
     Customer,
     Order,
     OrderItem,
+    Payment,
     Product,
     ProductImage,
     Review,
@@ -194,7 +195,21 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ['id', 'customer', 'placed_at', 'payment_status', 'items', 'cancelled_at']
+        fields = ['id', 'customer', 'placed_at', 'payment_status', 'items', 'cancelled_at',
+                  'subtotal', 'tax', 'total', 'currency']
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    """What the SPA needs to collect an order's payment; `amount` is in the currency's minor units."""
+    client_secret = serializers.SerializerMethodField(
+        help_text="Stripe's PaymentIntent client secret, for Stripe.js to confirm the payment; null for manual payments.")
+
+    class Meta:
+        model = Payment
+        fields = ['provider', 'status', 'amount', 'currency', 'client_secret']
+
+    def get_client_secret(self, payment) -> str | None:
+        return self.context['intent'].client_secret
 
 
 class UpdateOrderSerializer(serializers.ModelSerializer):

@@ -6,7 +6,11 @@ row, which would bring back a row a concurrent request deleted since it was read
 first (or UPDATE by primary key), and a row that is gone is RowNotFound (404).
 Errors are the domain exceptions of store.exceptions; store.exception_handler turns them into 4xx responses.
 """
+import logging
+from decimal import Decimal
 from uuid import UUID
+
+from django.conf import settings
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,6 +24,8 @@ from .exceptions import (
     InsufficientStock,
     OrderError,
     OutOfStock,
+    PaymentProviderError,
+    PaymentRefused,
     RowNotFound,
 )
 from .models import (
@@ -29,10 +35,16 @@ from .models import (
     Customer,
     Order,
     OrderItem,
+    Payment,
+    PaymentEvent,
     Product,
+    tax_on,
 )
+from .payments.providers import get_provider, to_minor_units
 from .signals import order_created
-from .tasks import queue_order_confirmation
+from .tasks import queue_order_confirmation, queue_payment_received
+
+logger = logging.getLogger(__name__)
 
 
 def check_stock(*, product, quantity):
@@ -149,7 +161,8 @@ def place_order(*, customer, cart_id, idempotency_key=None):
     if shortages:
         raise InsufficientStock(shortages)
 
-    order = Order.objects.create(customer=customer, cart_id=cart_id, idempotency_key=idempotency_key or None)
+    order = Order.objects.create(customer=customer, cart_id=cart_id, idempotency_key=idempotency_key or None,
+                                 **order_amounts((quantities[pk], product.unit_price) for pk, product in products.items()))
     OrderItem.objects.bulk_create(
         OrderItem(order=order, product=product, quantity=quantities[pk], unit_price=product.unit_price)
         for pk, product in products.items())
@@ -161,6 +174,30 @@ def place_order(*, customer, cart_id, idempotency_key=None):
     transaction.on_commit(lambda: order_created.send_robust(sender=Order, order=order))
     transaction.on_commit(lambda: queue_order_confirmation(order.pk))
     return order, True
+
+
+def order_amounts(lines):
+    """An order's money from its (quantity, unit price) lines: fixed when it is placed, never changed."""
+    subtotal = sum((CartItem.line_total(quantity=quantity, unit_price=unit_price) for quantity, unit_price in lines),
+                   Decimal(0))
+    tax = tax_on(subtotal)
+    return {'subtotal': subtotal, 'tax': tax, 'total': subtotal + tax, 'currency': settings.CURRENCY}
+
+
+@transaction.atomic
+def price_order(*, order):
+    """Fix the money of an order staff made in the admin, once its lines are saved."""
+    amounts = order_amounts(order.items.values_list('quantity', 'unit_price'))
+    Order.objects.filter(pk=order.pk).update(**amounts)
+    for name, value in amounts.items():
+        setattr(order, name, value)
+
+
+def payment_status_refusal(order):
+    """Why `order` may not take the payment status asked for (Order.may_take_payment_status said no)."""
+    if order.is_cancelled and order.payment_status != Order.PAYMENT_STATUS_REFUNDED:
+        return CancelledOrderCannotBePaid()
+    return OrderError('A refund is made by cancelling the paid order, and a refunded order stays refunded.')
 
 
 def restock(order):
@@ -183,35 +220,247 @@ def lock_order(order_id):
 
 @transaction.atomic
 def update_order(*, order, payment_status=None):
-    """Set an order's payment status (None: unchanged). A cancelled order, whose stock went back, is not
-    marked paid."""
+    """Set an order's payment status (None: unchanged), as staff do for manual payments. A cancelled
+    order, whose stock went back, is not marked paid; refunds are made by cancelling (cancel_order)."""
     order = lock_order(order.pk)
     if payment_status is None or payment_status == order.payment_status:
         return order
     if not order.may_take_payment_status(payment_status):
-        raise CancelledOrderCannotBePaid()
+        raise payment_status_refusal(order)
     order.payment_status = payment_status
     order.save(update_fields=['payment_status'])
+    if order.is_paid:
+        # The manual attempt staff have just confirmed.
+        Payment.objects.filter(order=order, provider='manual', status__in=Payment.OPEN_STATUSES).update(
+            status=Payment.STATUS_SUCCEEDED, updated_at=timezone.now())
+        transaction.on_commit(lambda: queue_payment_received(order.pk))
     return order
 
 
 @transaction.atomic
 def cancel_order(*, order):
-    """Cancel an order: it keeps its rows, shows as cancelled and returns its stock."""
+    """Cancel an order: it keeps its rows, shows as cancelled and returns its stock.
+
+    A paid order is refunded in full through its provider first (PaymentProviderError if the provider
+    refuses: the order stays paid). An unpaid order's open intents are voided, so nobody pays for it later.
+    """
     order = lock_order(order.pk)
     if order.is_cancelled:
         raise OrderError('This order is already cancelled.')
+    if order.is_paid:
+        refund_order(order)
+    else:
+        void_open_payments(order)
     restock(order)
     order.cancelled_at = timezone.now()
-    order.save(update_fields=['cancelled_at'])
+    order.save(update_fields=['cancelled_at', 'payment_status'])
     return order
 
 
 @transaction.atomic
 def delete_order(*, order):
-    """Delete an order and its items; the stock of an order that was not cancelled goes back."""
+    """Delete an order and its items; the stock of an order that was not cancelled goes back. An order
+    that took (or may still take) a payment keeps its record: it is cancelled, not deleted."""
     order = lock_order(order.pk)
+    if order.payments.exclude(status=Payment.STATUS_CANCELED).exists():
+        raise OrderError('This order has a payment: cancel it (which refunds or voids the payment) instead.')
     if not order.is_cancelled:
         restock(order)
+    order.payments.all().delete()
     order.items.all().delete()
     order.delete()
+
+
+def refund_order(order):
+    """Refund a paid (locked) order's payment in full and mark it refunded; the caller saves the order."""
+    payment = (Payment.objects.select_for_update().filter(order=order, status=Payment.STATUS_SUCCEEDED)
+               .order_by('-created_at').first())
+    if payment is not None:
+        refund_payment(payment)
+    order.payment_status = Order.PAYMENT_STATUS_REFUNDED
+
+
+def refund_payment(payment):
+    """Refund a (locked) payment in full through its provider: idempotent, keyed by the payment."""
+    payment.refund_id = get_provider(payment.provider).refund(
+        intent_id=payment.provider_id, amount=payment.amount, idempotency_key=f'storefront-refund-{payment.provider_id}')
+    payment.status = Payment.STATUS_REFUNDED
+    payment.save(update_fields=['refund_id', 'status', 'updated_at'])
+
+
+def void_open_payments(order):
+    """Cancel a (locked) order's open intents. One the provider will not cancel (it has just succeeded,
+    say) stays open: its success, when it is reported, is refunded (apply_intent_status)."""
+    for payment in Payment.objects.select_for_update().filter(order=order, status__in=Payment.OPEN_STATUSES):
+        try:
+            get_provider(payment.provider).cancel_intent(payment.provider_id)
+        except PaymentProviderError:
+            logger.warning('Could not cancel %s of cancelled order %s; a later success is refunded.',
+                           payment, order.pk, exc_info=True)
+            continue
+        payment.status = Payment.STATUS_CANCELED
+        payment.save(update_fields=['status', 'updated_at'])
+
+
+def refuse_payment_unless_payable(order):
+    if order.is_cancelled:
+        raise PaymentRefused('This order is cancelled: it cannot be paid.')
+    if order.is_paid:
+        raise PaymentRefused('This order is already paid.')
+    if order.payment_status == Order.PAYMENT_STATUS_REFUNDED:
+        raise PaymentRefused('This order was refunded: it cannot be paid again.')
+    expires_at = order.payment_expires_at()
+    if expires_at is not None and timezone.now() >= expires_at:
+        raise PaymentRefused('This order has expired: its stock is being returned. Place a new order.')
+
+
+@transaction.atomic
+def start_payment(*, order):
+    """Open (or reopen) the payment of an unpaid order: (payment, intent).
+
+    The order's row lock serialises concurrent calls; the second finds the first's Payment and gets its
+    intent back, never a second one. The provider's idempotency key is derived from the order and the
+    amount, so a retry after a crash between the provider's answer and the commit gets the same intent.
+    """
+    order = lock_order(order.pk)
+    refuse_payment_unless_payable(order)
+    provider = get_provider()
+    amount = to_minor_units(order.total, order.currency)
+    payment = (Payment.objects.filter(order=order, provider=provider.name, status__in=Payment.OPEN_STATUSES,
+                                      amount=amount, currency=order.currency).order_by('-created_at').first())
+    if payment is not None:
+        if provider.name == 'manual':
+            return payment, provider.create_intent(order=order, amount=amount, currency=order.currency,
+                                                   idempotency_key=None)
+        intent = provider.retrieve_intent(payment.provider_id)
+        apply_intent_status(order=order, payment=payment, status=intent.status, amount=intent.amount,
+                            currency=intent.currency)
+        return payment, intent
+    intent = provider.create_intent(order=order, amount=amount, currency=order.currency,
+                                    idempotency_key=f'storefront-order-{order.pk}-{amount}-{order.currency}')
+    payment = Payment.objects.create(order=order, provider=provider.name, provider_id=intent.id, amount=amount,
+                                     currency=order.currency, status=intent.status)
+    return payment, intent
+
+
+def apply_intent_status(*, order, payment, status, amount=None, currency=None):
+    """Apply what the provider says of a payment to it and its order (both locked), whatever the order
+    it arrives in: a payment that succeeded or was refunded stays so; a failure never un-pays an order.
+
+    A success is accepted only for the order's amount and currency (else flagged for staff, and logged);
+    one for an order cancelled meanwhile (expired, say) is refunded at once.
+    """
+    if status == payment.status or payment.status in (Payment.STATUS_SUCCEEDED, Payment.STATUS_REFUNDED):
+        return
+    if status == Payment.STATUS_SUCCEEDED:
+        expected = (to_minor_units(order.total, order.currency), order.currency)
+        if (amount, currency) != (payment.amount, payment.currency) or (payment.amount, payment.currency) != expected:
+            payment.flagged_reason = (f'The provider reported {amount} {currency} received; the order expects '
+                                      f'{expected[0]} {expected[1]}. Not accepted: check it at the provider.')[:255]
+            payment.save(update_fields=['flagged_reason', 'updated_at'])
+            logger.error('Payment %s of order %s: %s', payment, order.pk, payment.flagged_reason)
+            return
+        payment.status = Payment.STATUS_SUCCEEDED
+        payment.save(update_fields=['status', 'updated_at'])
+        if not order.is_unpaid or order.is_cancelled:
+            logger.warning('Payment %s succeeded for order %s, which is %s: refunding it.', payment, order.pk,
+                           'cancelled' if order.is_cancelled else 'already paid')
+            refund_payment(payment)
+            return
+        order.payment_status = Order.PAYMENT_STATUS_COMPLETE
+        order.save(update_fields=['payment_status'])
+        transaction.on_commit(lambda: queue_payment_received(order.pk))
+    elif status == Payment.STATUS_FAILED:
+        if payment.status == Payment.STATUS_PENDING:
+            payment.status = Payment.STATUS_FAILED
+            payment.save(update_fields=['status', 'updated_at'])
+        if order.payment_status == Order.PAYMENT_STATUS_PENDING:
+            order.payment_status = Order.PAYMENT_STATUS_FAILED
+            order.save(update_fields=['payment_status'])
+    elif status == Payment.STATUS_CANCELED:
+        payment.status = Payment.STATUS_CANCELED
+        payment.save(update_fields=['status', 'updated_at'])
+
+
+def apply_refund(*, order, payment, fully_refunded, amount):
+    """A refund made at the provider (its dashboard, say): a full one refunds the order and returns its stock."""
+    if payment.status == Payment.STATUS_REFUNDED:
+        return
+    if not fully_refunded:
+        payment.flagged_reason = f'Partly refunded at the provider ({amount} of {payment.amount}).'
+        payment.save(update_fields=['flagged_reason', 'updated_at'])
+        logger.warning('Payment %s of order %s: %s', payment, order.pk, payment.flagged_reason)
+        return
+    payment.status = Payment.STATUS_REFUNDED
+    payment.save(update_fields=['status', 'updated_at'])
+    if order.is_paid:
+        order.payment_status = Order.PAYMENT_STATUS_REFUNDED
+    if not order.is_cancelled:
+        restock(order)
+        order.cancelled_at = timezone.now()
+    order.save(update_fields=['payment_status', 'cancelled_at'])
+
+
+EVENT_STATUSES = {
+    'payment_intent.succeeded': Payment.STATUS_SUCCEEDED,
+    'payment_intent.payment_failed': Payment.STATUS_FAILED,
+    'payment_intent.canceled': Payment.STATUS_CANCELED,
+}
+
+
+@transaction.atomic
+def apply_payment_event(*, provider, event):
+    """Apply a verified webhook event once: its id is recorded in the transaction that applies it, so a
+    redelivery (even a concurrent one, which waits on the unique key) is a no-op. False for a repeat."""
+    try:
+        with transaction.atomic():
+            PaymentEvent.objects.create(provider=provider.name, event_id=event.id, type=event.type)
+    except IntegrityError:
+        return False
+    if event.intent_id is None:
+        return True  # a type this shop does not act on
+    found = Payment.objects.filter(provider=provider.name, provider_id=event.intent_id).values_list('order_id', flat=True)
+    if not found:
+        logger.info('%s event %s names %s, which is not a payment of this shop.', provider.name, event.id, event.intent_id)
+        return True
+    # Order, then payment: the order in which every payment write locks them.
+    order = lock_order(found[0])
+    payment = Payment.objects.select_for_update().get(provider=provider.name, provider_id=event.intent_id)
+    if event.type == 'charge.refunded':
+        apply_refund(order=order, payment=payment, fully_refunded=event.fully_refunded, amount=event.amount)
+    else:
+        apply_intent_status(order=order, payment=payment, status=EVENT_STATUSES[event.type], amount=event.amount,
+                            currency=event.currency)
+    return True
+
+
+@transaction.atomic
+def expire_order(*, order_id, now):
+    """Cancel an order still unpaid PAYMENT_TIMEOUT after it was placed: void its intents, return its
+    stock. False if it was paid or cancelled meanwhile."""
+    order = lock_order(order_id)
+    expires_at = order.payment_expires_at()
+    if order.is_cancelled or not order.is_unpaid or expires_at is None or now < expires_at:
+        return False
+    void_open_payments(order)
+    restock(order)
+    order.cancelled_at = now
+    order.save(update_fields=['cancelled_at'])
+    logger.info('Order %s expired unpaid: cancelled and its stock returned.', order.pk)
+    return True
+
+
+@transaction.atomic
+def reconcile_payment(*, payment_id):
+    """Ask the provider about an open payment and apply what it says (a webhook may have been missed)."""
+    order_id = Payment.objects.filter(pk=payment_id).values_list('order_id', flat=True).first()
+    if order_id is None:
+        return None
+    order = lock_order(order_id)
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if not payment.is_open:
+        return payment.status
+    intent = get_provider(payment.provider).retrieve_intent(payment.provider_id)
+    apply_intent_status(order=order, payment=payment, status=intent.status, amount=intent.amount,
+                        currency=intent.currency)
+    return payment.status

@@ -38,6 +38,26 @@ def queue_order_confirmation(order_id):
 
 
 @shared_task
+def send_payment_received(order_id):
+    """E-mail the customer that their order's payment arrived."""
+    order = Order.objects.select_related('customer__user').get(pk=order_id)
+    user = order.customer.user
+    if not user.email:
+        logger.warning('Order %s: customer %s has no e-mail address; no payment receipt sent.', order.pk, user.pk)
+        return
+    BaseEmailMessage(template_name='store/emails/payment_received.html',
+                     context={'order': order, 'user': user}).send([user.email])
+
+
+def queue_payment_received(order_id):
+    """Queue the "payment received" e-mail; a broker outage leaves the payment recorded, and is logged."""
+    try:
+        send_payment_received.delay(order_id)
+    except Exception:
+        logger.exception('Could not queue the payment receipt of order %s.', order_id)
+
+
+@shared_task
 def notify_customers(message):
     """E-mail `message` to every customer with an address, over one SMTP connection."""
     recipients = Customer.objects.exclude(user__email='').values_list('user__email', flat=True)

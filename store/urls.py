@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework_nested import routers
 
 from . import views
@@ -19,4 +20,7 @@ carts_router = routers.NestedDefaultRouter(router, 'carts', lookup='cart')
 carts_router.include_root_view = False
 carts_router.register('items', views.CartItemViewSet, basename='cart-items')
 
-urlpatterns = router.urls + products_router.urls + carts_router.urls
+urlpatterns = [
+    path('payments/stripe/webhook/', views.StripeWebhookView.as_view(), name='stripe-webhook'),
+    *router.urls, *products_router.urls, *carts_router.urls,
+]

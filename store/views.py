@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, ProtectedError
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -9,8 +12,9 @@ from rest_framework.mixins import (
     DestroyModelMixin,
     RetrieveModelMixin,
 )
-from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from . import extension_points, selectors, services
@@ -24,9 +28,11 @@ from .filters import (
 )
 from .models import Cart, CartItem, Collection, Customer, Order, Product
 from .pagination import DefaultPagination
+from .payments.providers import StripeProvider, get_provider
 from .permissions import (
     CanCancelOrder,
     IsAdminOrReadAndCreateOnly,
+    IsOrderOwner,
     IsAdminOrReadOnly,
     ViewCustomerHistoryPermission,
 )
@@ -39,6 +45,7 @@ from .serializers import (
     CreateOrderSerializer,
     CustomerSerializer,
     OrderSerializer,
+    PaymentSerializer,
     ProductImageSerializer,
     ProductSerializer,
     ReviewSerializer,
@@ -244,6 +251,8 @@ class OrderViewSet(ModelViewSet):
             return [IsAdminUser()]
         if self.action == 'cancel':
             return [IsAuthenticated(), CanCancelOrder()]
+        if self.action == 'payment':
+            return [IsAuthenticated(), IsOrderOwner()]
         return [IsAuthenticated()]
 
     def get_serializer_class(self):
@@ -290,10 +299,22 @@ class OrderViewSet(ModelViewSet):
     def perform_destroy(self, instance):
         services.delete_order(order=instance)
 
-    @extend_schema(request=None, responses={200: OrderSerializer})
+    @extend_schema(request=None, responses={
+        200: OrderSerializer,
+        502: OpenApiResponse(description='The payment provider did not refund the paid order: it stays paid.')})
     @action(detail=True, methods=['POST'])
     def cancel(self, request, pk=None):
         return Response(self.serialize_order(services.cancel_order(order=self.get_object())))
+
+    @extend_schema(request=None, responses={
+        201: PaymentSerializer,
+        400: OpenApiResponse(description='The order is cancelled, paid, refunded or expired.'),
+        502: OpenApiResponse(description='The payment provider refused or could not be reached.')})
+    @action(detail=True, methods=['POST'])
+    def payment(self, request, pk=None):
+        """Open the order's payment, or get the open one back: calling again never makes a second intent."""
+        payment, intent = services.start_payment(order=self.get_object())
+        return Response(PaymentSerializer(payment, context={'intent': intent}).data, status=status.HTTP_201_CREATED)
 
     def serialize_order(self, order):
         """The order as the list and detail show it, read back with its items (a 404 if a concurrent
@@ -302,3 +323,31 @@ class OrderViewSet(ModelViewSet):
         if order is None:
             raise RowNotFound(Order)
         return OrderSerializer(order, context=self.get_serializer_context()).data
+
+
+class StripeWebhookView(APIView):
+    # Stripe authenticates by its signature alone; each event is applied once (services.apply_payment_event).
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+    @extend_schema(
+        description="Stripe's events about this shop's PaymentIntents, verified with the webhook secret. Point "
+                    "Stripe's dashboard (or `stripe listen`) here.",
+        request={'application/json': OpenApiTypes.OBJECT},
+        parameters=[OpenApiParameter('Stripe-Signature', str, OpenApiParameter.HEADER, required=True,
+                                     description="Stripe's signature of the body (t=…,v1=…).")],
+        responses={
+            200: OpenApiResponse(description='The event was applied, had been already, or is of a type this shop ignores.'),
+            400: OpenApiResponse(description='The signature does not verify, or the body is not an event.'),
+            404: OpenApiResponse(description='Stripe is not configured here.'),
+            502: OpenApiResponse(description='A refund the event calls for failed: Stripe will deliver it again.'),
+        })
+    def post(self, request):
+        if settings.PAYMENT_PROVIDER != StripeProvider.name:
+            raise Http404
+        provider = get_provider(StripeProvider.name)
+        # The signature is of the raw bytes: read before anything parses them.
+        event = provider.parse_event(request.body, request.headers.get('Stripe-Signature', ''))
+        services.apply_payment_event(provider=provider, event=event)
+        return Response({'received': True})

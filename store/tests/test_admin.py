@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from model_bakery import baker
 
-from store.models import Collection, Customer, Order, OrderItem, Product, ProductImage
+from store.models import Collection, Customer, Order, OrderItem, Payment, Product, ProductImage
 
 User = get_user_model()
 
@@ -473,7 +473,7 @@ class TestOrderChangeForm:
         response = admin_client.get(reverse('admin:store_order_change', args=[order.id]))
 
         formsets = [inline.formset for inline in response.context['inline_admin_formsets']]
-        assert [formset.model for formset in formsets] == [OrderItem]
+        assert [formset.model for formset in formsets] == [OrderItem, Payment]
         assert sorted(form.instance.id for form in formsets[0].initial_forms) == sorted(
             order.items.values_list('id', flat=True))
         assert 'name="items-TOTAL_FORMS" value="3"' in response.content.decode()
@@ -508,6 +508,9 @@ class TestOrderAddForm:
             ('Espresso', 2, Decimal('10.00')),
             ('Mocha', 1, Decimal('12.50')),
         ]
+        # Its money is fixed from the lines, as when an order is placed through the API.
+        assert (order.subtotal, order.tax, order.total, order.currency) == (
+            Decimal('32.50'), Decimal('3.25'), Decimal('35.75'), 'USD')
 
 
 @pytest.mark.django_db

@@ -34,6 +34,7 @@ def test_a_cancelled_order_cannot_be_marked_paid_in_the_admin(admin_client):
         'items-TOTAL_FORMS': '1', 'items-INITIAL_FORMS': '1', 'items-MIN_NUM_FORMS': '1', 'items-MAX_NUM_FORMS': '10',
         'items-0-id': str(line.id), 'items-0-order': str(order.id), 'items-0-product': str(line.product_id),
         'items-0-quantity': str(line.quantity), 'items-0-unit_price': str(line.unit_price),
+        'payments-TOTAL_FORMS': '0', 'payments-INITIAL_FORMS': '0',
         '_save': 'Save',
     })
 

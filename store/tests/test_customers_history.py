@@ -14,7 +14,8 @@ from .factories import customer_of
 # their products (one prefetch): the same for 1 order as for 10 with several items each.
 CUSTOMER_HISTORY_MAX_QUERIES = 5
 
-ORDER_FIELDS = {'id', 'customer', 'placed_at', 'payment_status', 'items', 'cancelled_at'}
+ORDER_FIELDS = {'id', 'customer', 'placed_at', 'payment_status', 'items', 'cancelled_at',
+                'subtotal', 'tax', 'total', 'currency'}
 
 
 def history_url(customer_id):
@@ -33,6 +34,8 @@ def order_json(order):
                    'unit_price': 12.5,
                    'quantity': item.quantity} for item in items],
         'cancelled_at': None,
+        'subtotal': float(order.subtotal), 'tax': float(order.tax), 'total': float(order.total),
+        'currency': order.currency,
     }
 
 

@@ -42,6 +42,7 @@ class TestCancelOrder:
             'items': [{'id': item.pk, 'product': {'id': mug.pk, 'title': 'Coffee Mug', 'unit_price': 8.99},
                        'unit_price': 8.99, 'quantity': 2}],
             'cancelled_at': timestamp(order.cancelled_at),
+            'subtotal': 17.98, 'tax': 1.8, 'total': 19.78, 'currency': 'USD',
         }
 
     def test_returns_the_stock_and_keeps_the_rows(self, authenticate, api_client, mug, tea):
@@ -53,7 +54,17 @@ class TestCancelOrder:
         assert (inventory(mug), inventory(tea)) == (10, 20)
         assert Order.objects.filter(pk=order.pk).exists() and order.items.count() == 2
 
-    @pytest.mark.parametrize('payment_status', [Order.PAYMENT_STATUS_COMPLETE, Order.PAYMENT_STATUS_FAILED])
+    def test_owner_cancels_an_order_whose_payment_failed(self, authenticate, api_client, mug):
+        user = authenticate()
+        order = place(customer_of(user), (mug, 2))
+        Order.objects.filter(pk=order.pk).update(payment_status=Order.PAYMENT_STATUS_FAILED)
+
+        response = api_client.post(cancel_url(order.pk))
+
+        assert response.status_code == status.HTTP_200_OK
+        assert response.json()['cancelled_at'] is not None and inventory(mug) == 10
+
+    @pytest.mark.parametrize('payment_status', [Order.PAYMENT_STATUS_COMPLETE, Order.PAYMENT_STATUS_REFUNDED])
     def test_owner_cannot_cancel_once_payment_is_no_longer_pending(self, authenticate, api_client, mug,
                                                                    payment_status):
         user = authenticate()

@@ -72,6 +72,7 @@ class TestListOrders:
             'items': [{'id': item.pk, 'product': {'id': mug.pk, 'title': 'Coffee Mug', 'unit_price': 8.99},
                        'unit_price': 8.99, 'quantity': 2}],
             'cancelled_at': timestamp(order.cancelled_at),
+            'subtotal': 17.98, 'tax': 1.8, 'total': 19.78, 'currency': 'USD',
         }]
 
     @pytest.mark.parametrize('is_staff', [False, True], ids=['customer', 'staff'])
@@ -103,7 +104,8 @@ class TestRetrieveOrder:
 
         assert response.status_code == status.HTTP_200_OK
         body = response.json()
-        assert set(body) == {'id', 'customer', 'placed_at', 'payment_status', 'items', 'cancelled_at'}
+        assert set(body) == {'id', 'customer', 'placed_at', 'payment_status', 'items', 'cancelled_at',
+                             'subtotal', 'tax', 'total', 'currency'}
         assert (body['id'], body['customer'], body['cancelled_at']) == (order.pk, order.customer_id, None)
         assert sorted((item['product']['id'], item['quantity']) for item in body['items']) == sorted(
             [(mug.pk, 2), (tea.pk, 1)])

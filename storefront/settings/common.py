@@ -9,13 +9,14 @@ read there, with the same `env`. No variable is read twice, and apps never read 
 """
 import tempfile
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
 import environ
-from csp import constants as csp
 from celery.schedules import crontab
 from corsheaders.defaults import default_headers
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -193,6 +194,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Enqueueing gives up quickly when the broker is down; callers log it and carry on.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {'max_retries': 1, 'interval_start': 0, 'interval_step': 0.2, 'interval_max': 0.2}
 CELERY_BROKER_TRANSPORT_OPTIONS = {'socket_connect_timeout': 1, 'socket_timeout': 5}
+# Besides each app's tasks module (autodiscovered): the payments' periodic tasks.
+CELERY_IMPORTS = ['store.payments.tasks']
 CELERY_BEAT_SCHEDULE = {
     'purge-stale-carts': {
         'task': 'store.tasks.purge_stale_carts',
@@ -203,8 +206,30 @@ CELERY_BEAT_SCHEDULE = {
         'task': 'core.tasks.flush_expired_tokens',
         'schedule': crontab(hour=4, minute=0),
     },
+    'expire-unpaid-orders': {
+        'task': 'store.payments.tasks.expire_unpaid_orders',
+        'schedule': timedelta(minutes=1),
+    },
+    'reconcile-payments': {
+        'task': 'store.payments.tasks.reconcile_payments',
+        'schedule': timedelta(minutes=5),
+    },
 }
 STALE_CART_DAYS = 90
+
+# Money and payments (store.payments; docs/payments.md). Amounts are fixed on the order when it is placed.
+CURRENCY = env.str('CURRENCY', default='USD').upper()
+TAX_RATE = Decimal(env.str('TAX_RATE', default='0.1'))  # the course's rate
+STRIPE_SECRET_KEY = env.str('STRIPE_SECRET_KEY', default='')
+STRIPE_WEBHOOK_SECRET = env.str('STRIPE_WEBHOOK_SECRET', default='')
+STRIPE_API_BASE = env.str('STRIPE_API_BASE', default='')  # a local Stripe-compatible server; '' is Stripe's
+# Manual (bank transfer, cash on delivery: staff mark orders paid) unless Stripe is configured.
+PAYMENT_PROVIDER = 'stripe' if STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET else 'manual'
+# Unpaid orders are cancelled (their stock returned) this many minutes after placement; 0: never.
+PAYMENT_TIMEOUT_MINUTES = env.int('PAYMENT_TIMEOUT', default=30 if PAYMENT_PROVIDER == 'stripe' else 0)
+PAYMENT_TIMEOUT = timedelta(minutes=PAYMENT_TIMEOUT_MINUTES) if PAYMENT_TIMEOUT_MINUTES > 0 else None
+# Payments still open after this long are looked up at the provider, in case a webhook was missed.
+PAYMENT_RECONCILE_AFTER = timedelta(minutes=env.int('PAYMENT_RECONCILE_AFTER', default=10))
 
 # dev falls back to the course's client app.
 CORS_ALLOWED_ORIGINS = env.list('CORS_ALLOWED_ORIGINS', default=[])
