@@ -3,6 +3,7 @@ import contextlib
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -16,16 +17,19 @@ def free_port():
 
 
 @contextlib.contextmanager
-def running(command, *, env, url, log_path, name):
-    """Start `command` in the project folder; yield once `url`/healthz/ answers; stop it afterwards."""
+def running(command, *, env, url, log_path, name, ready_path='/healthz/'):
+    """Start `command` in the project folder; yield once `url` + `ready_path` answers (any HTTP status);
+    stop it afterwards."""
     with open(log_path, 'w') as log:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f'{url}/healthz/', timeout=5)
+                urllib.request.urlopen(f'{url}{ready_path}', timeout=5)
                 break
+            except urllib.error.HTTPError:
+                break  # it answers
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError(f'{name} did not start:\n{log_path.read_text()}') from None

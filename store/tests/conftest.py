@@ -1,4 +1,5 @@
 """Fixtures shared by several store test files (a file's own fixture of the same name takes precedence)."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -6,6 +7,7 @@ import pytest
 from store.signals import order_created
 
 from .factories import make_product
+from .payments_helpers import STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, start_localstripe
 from .products_helpers import make_collection
 from .security_helpers import make_world
 
@@ -59,3 +61,24 @@ def staff(authenticate):
 @pytest.fixture
 def world(db, django_user_model):
     return make_world(django_user_model)
+
+
+# ---------------------------------------------------------------- payments (test_payments_*.py)
+
+@pytest.fixture(scope='session')
+def localstripe(tmp_path_factory):
+    """The base URL of a localstripe server of this test process, started once."""
+    url, server = start_localstripe(tmp_path_factory.mktemp('localstripe'))
+    with server:
+        yield url
+
+
+@pytest.fixture
+def stripe_settings(settings, localstripe):
+    """Stripe on, against localstripe: PAYMENT_PROVIDER is 'stripe', with a 30-minute PAYMENT_TIMEOUT."""
+    settings.STRIPE_SECRET_KEY = STRIPE_SECRET_KEY
+    settings.STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = localstripe
+    settings.PAYMENT_PROVIDER = 'stripe'
+    settings.PAYMENT_TIMEOUT = timedelta(minutes=30)
+    return settings

@@ -435,7 +435,11 @@ def logging_config(level, log_file=None):
         },
         'handlers': handlers,
         'root': {'handlers': [name for name in handlers if name != 'mail_admins'], 'level': level},
-        'loggers': {'django': {'handlers': ['mail_admins'], 'level': level, 'propagate': True}},
+        'loggers': {
+            'django': {'handlers': ['mail_admins'], 'level': level, 'propagate': True},
+            # The Stripe SDK logs every request at INFO; its errors reach the payment services' own logs.
+            'stripe': {'level': 'WARNING'},
+        },
     }
 
 
