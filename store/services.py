@@ -242,15 +242,14 @@ def cancel_order(*, order):
     """Cancel an order: it keeps its rows, shows as cancelled and returns its stock.
 
     A paid order is refunded in full through its provider first (PaymentProviderError if the provider
-    refuses: the order stays paid). An unpaid order's open intents are voided, so nobody pays for it later.
+    refuses: the order stays paid). Open intents are voided, so nobody pays for it later.
     """
     order = lock_order(order.pk)
     if order.is_cancelled:
         raise OrderError('This order is already cancelled.')
     if order.is_paid:
         refund_order(order)
-    else:
-        void_open_payments(order)
+    void_open_payments(order)  # also one left open when staff marked the order paid by hand
     restock(order)
     order.cancelled_at = timezone.now()
     order.save(update_fields=['cancelled_at', 'payment_status'])
