@@ -5,7 +5,7 @@ import random
 import shutil
 import subprocess
 import sys
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -177,6 +177,16 @@ class TestSeedDb:
             assert 1 <= orders.count() <= 3
             for order in orders:
                 assert 1 <= order.items.count() <= 4
+
+    def test_demo_orders_carry_their_money(self):
+        run_seed()
+
+        orders = Order.objects.prefetch_related('items')
+        assert orders.exists()
+        for order in orders:
+            subtotal = sum(item.quantity * item.unit_price for item in order.items.all())
+            tax = (subtotal * Decimal('0.1')).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)
+            assert (order.subtotal, order.tax, order.total, order.currency) == (subtotal, tax, subtotal + tax, 'USD')
 
     def test_order_item_price_is_the_product_price(self):
         run_seed()

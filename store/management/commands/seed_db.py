@@ -44,6 +44,7 @@ from django.utils.text import slugify
 
 from store.caching import invalidate_catalogue
 from store.models import Collection, Customer, Order, OrderItem, Product, ProductImage
+from store.services import order_amounts
 from store.signals import catalogue_seeded
 
 from . import _seed_images
@@ -298,14 +299,14 @@ class Command(BaseCommand):
         items = []
         for customer_id, orders in planned:
             for order_id, (_, days_ago, lines) in zip(order_ids[customer_id], orders):
+                order_items = [OrderItem(order_id=order_id, product_id=product_ids[slug][0], quantity=quantity,
+                                         unit_price=product_ids[slug][1])
+                               for slug, quantity in lines if slug in product_ids]
+                items += order_items
                 # placed_at is auto_now_add, so the insert stamped "now": spread the demo orders over the past months.
-                placed.append(Order(pk=order_id, placed_at=now - timedelta(days=days_ago, hours=days_ago % 12)))
-                for slug, quantity in lines:
-                    if slug in product_ids:
-                        product_id, unit_price = product_ids[slug]
-                        items.append(OrderItem(order_id=order_id, product_id=product_id,
-                                               quantity=quantity, unit_price=unit_price))
-        Order.objects.bulk_update(placed, ['placed_at'], batch_size=BATCH_SIZE)
+                placed.append(Order(pk=order_id, placed_at=now - timedelta(days=days_ago, hours=days_ago % 12),
+                                    **order_amounts((item.quantity, item.unit_price) for item in order_items)))
+        Order.objects.bulk_update(placed, ['placed_at', 'subtotal', 'tax', 'total', 'currency'], batch_size=BATCH_SIZE)
         OrderItem.objects.bulk_create(items, batch_size=BATCH_SIZE)
         self.created['order items'] = len(items)
 
