@@ -1,6 +1,10 @@
-"""Drive a running Storefront over real HTTP: browse, cart, register, log in, order. Stdlib only.
+"""Drive a running Storefront over real HTTP: browse, cart, register, log in, order, pay. Stdlib only.
 
 Usage: python .ci/http_flow.py http://127.0.0.1:8800 [--smtp-log FILE] [--redis-down]
+                               [--stripe-api http://127.0.0.1:12111 --stripe-key sk_test_… --staff USER:PASSWORD]
+With --stripe-api (a localstripe the shop's STRIPE_API_BASE points at, its webhook registered there),
+the order is paid as Stripe.js would pay it, the signed webhook must mark it paid, and staff then
+cancel it: refunded, stock back.
 Every response is checked; the first unexpected one ends the run with exit code 1.
 """
 import argparse
@@ -11,7 +15,11 @@ import time
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.error import HTTPError
+from urllib.parse import urlencode
 from urllib.request import Request, urlopen
+
+CENT = Decimal('0.01')
+TAX_RATE = Decimal('0.1')  # the shop's default TAX_RATE, which CI does not change
 
 
 class Client:
@@ -49,6 +57,31 @@ def check(condition, message):
         fail(message)
 
 
+def wait_for_mail(smtp_log, subject, what):
+    for _ in range(60):
+        with open(smtp_log, encoding='utf-8', errors='replace') as log:
+            if subject in log.read():
+                print(f'ok  the worker e-mailed "{subject}"')
+                return
+        time.sleep(0.5)
+    fail(f'no {what} e-mail "{subject}" reached the SMTP server')
+
+
+def stripe_js(api_base, secret_key, path, fields):
+    """What Stripe.js does in the customer's browser, against the local Stripe-compatible server."""
+    request = Request(api_base.rstrip('/') + path, data=urlencode(fields).encode(), method='POST', headers={
+        'Authorization': f'Bearer {secret_key}', 'Content-Type': 'application/x-www-form-urlencoded'})
+    try:
+        with urlopen(request, timeout=30) as response:
+            status, raw = response.status, response.read()
+    except HTTPError as error:
+        status, raw = error.code, error.read()
+    if status != 200:
+        fail(f'Stripe POST {path}: expected 200, got {status}: {raw[:500]!r}')
+    print(f'ok  {status} Stripe POST {path}')
+    return json.loads(raw)
+
+
 def wait_until_serving(base_url, seconds=60):
     deadline = time.monotonic() + seconds
     while True:
@@ -67,6 +100,9 @@ def main():
     parser.add_argument('--smtp-log', help='a file the test SMTP server writes received mail to')
     parser.add_argument('--redis-down', action='store_true',
                         help='Redis (cache and broker) is stopped: expect a degraded but fully working shop')
+    parser.add_argument('--stripe-api', help="the local Stripe-compatible server the shop's STRIPE_API_BASE names")
+    parser.add_argument('--stripe-key', default='sk_test_ci', help="the shop's STRIPE_SECRET_KEY")
+    parser.add_argument('--staff', help='USERNAME:PASSWORD of a superuser, who cancels (refunds) the paid order')
     args = parser.parse_args()
     wait_until_serving(args.base_url)
     client = Client(args.base_url)
@@ -117,6 +153,11 @@ def main():
     key = {'Idempotency-Key': uuid.uuid4().hex}
     order = client.request('POST', '/store/orders/', {'cart_id': cart['id']}, headers=key, expect=201)
     check(len(order['items']) == 2 and order['payment_status'] == 'P', f'the order holds the cart: {order}')
+    subtotal = sum(Decimal(str(p['unit_price'])) * 2 for p in (first, second))
+    tax = (subtotal * TAX_RATE).quantize(CENT, ROUND_HALF_UP)
+    money = {k: Decimal(str(order[k])) for k in ('subtotal', 'tax', 'total')}
+    check(money == {'subtotal': subtotal, 'tax': tax, 'total': subtotal + tax} and order['currency'] == 'USD',
+          f'the order fixed its money at placement: {money}, {order["currency"]}; expected {subtotal} + {tax} USD')
     replay = client.request('POST', '/store/orders/', {'cart_id': cart['id']}, headers=key, expect=201)
     check(replay['id'] == order['id'], 'a retried POST returns the same order')
     orders = client.request('GET', '/store/orders/')
@@ -126,17 +167,49 @@ def main():
     check(after['inventory'] == first['inventory'] - 2, 'stock went down by the ordered quantity, at once')
 
     if args.smtp_log:
-        subject = f'Your Storefront order #{order["id"]} is confirmed'
-        for _ in range(60):
-            with open(args.smtp_log, encoding='utf-8', errors='replace') as log:
-                if subject in log.read():
-                    print(f'ok  the worker e-mailed "{subject}"')
-                    break
-            time.sleep(0.5)
-        else:
-            fail(f'no confirmation e-mail "{subject}" reached the SMTP server')
-
+        wait_for_mail(args.smtp_log, f'Your Storefront order #{order["id"]} is confirmed', 'confirmation')
+    if args.stripe_api:
+        pay_and_refund(client, args, order, first)
     print('The HTTP flow passed.')
+
+
+def pay_and_refund(client, args, order, product):
+    """Pay the order through Stripe (local), wait for the signed webhook, then refund it by cancelling."""
+    total_cents = int(Decimal(str(order['total'])) * 100)
+    payment = client.request('POST', f'/store/orders/{order["id"]}/payment/', expect=201)
+    check(payment['provider'] == 'stripe' and payment['amount'] == total_cents and payment['currency'] == 'USD'
+          and payment['status'] == 'pending' and '_secret_' in (payment['client_secret'] or ''),
+          f'a Stripe PaymentIntent for the total, in cents: {payment}')
+    again = client.request('POST', f'/store/orders/{order["id"]}/payment/', expect=201)
+    check(again['client_secret'] == payment['client_secret'], 'asking again returns the same intent')
+    intent_id = payment['client_secret'].split('_secret_')[0]
+    stripe_js(args.stripe_api, args.stripe_key, f'/v1/payment_intents/{intent_id}', {'payment_method': 'pm_card_visa'})
+    intent = stripe_js(args.stripe_api, args.stripe_key, f'/v1/payment_intents/{intent_id}/confirm', {})
+    check(intent['status'] == 'succeeded' and intent['amount'] == total_cents, f'the card was charged: {intent}')
+    deadline = time.monotonic() + 30
+    while True:
+        paid = client.request('GET', f'/store/orders/{order["id"]}/')
+        if paid['payment_status'] == 'C':
+            print('ok  the signed payment_intent.succeeded webhook marked the order paid')
+            break
+        if time.monotonic() > deadline:
+            fail(f'the order is still {paid["payment_status"]!r} 30 s after the charge: no webhook applied')
+        time.sleep(0.5)
+    client.request('POST', f'/store/orders/{order["id"]}/payment/', expect=400)  # paid: nothing more to pay
+    if args.smtp_log:
+        wait_for_mail(args.smtp_log, f'Payment received for your Storefront order #{order["id"]}', 'payment received')
+    client.request('POST', f'/store/orders/{order["id"]}/cancel/', expect=403)  # owners cancel unpaid orders only
+
+    username, password = args.staff.split(':', 1)
+    staff = Client(args.base_url)
+    staff.token = staff.request('POST', '/auth/jwt/create/', {'username': username, 'password': password})['access']
+    cancelled = staff.request('POST', f'/store/orders/{order["id"]}/cancel/')
+    check(cancelled['payment_status'] == 'R' and cancelled['cancelled_at'], f'refunded and cancelled: {cancelled}')
+    refunded = client.request('GET', f'/store/orders/{order["id"]}/')
+    check(refunded['payment_status'] == 'R', f'the customer sees the refund: {refunded["payment_status"]}')
+    restocked = client.request('GET', f'/store/products/{product["id"]}/')
+    check(restocked['inventory'] == product['inventory'],
+          f'the stock came back: {restocked["inventory"]}, was {product["inventory"]} before the order')
 
 
 if __name__ == '__main__':
