@@ -2,6 +2,9 @@
 and role, the exact status; staff-only writes are 401 for anonymous callers and 403 for customers, and the
 refusals carry DRF's messages.
 
+The Stripe webhook is anonymous by design too (issue 15): Stripe authenticates by the body's signature alone, so
+every role gets the same answer, a 400 for an unsigned body (the matrix turns Stripe on for that route).
+
 Carts are anonymous by design (course part 2, DECISIONS §3): a cart's unguessable UUID is its capability, so
 anyone holding it may read, fill, delete or order it. The matrix records that as intended, not as a hole.
 """
@@ -45,6 +48,8 @@ ROUTES = {
     'orders-list': lambda w: '/store/orders/',
     'orders-detail': lambda w: f'/store/orders/{w.order.pk}/',                           # the owner's order
     'orders-cancel': lambda w: f'/store/orders/{w.order.pk}/cancel/',
+    'orders-payment': lambda w: f'/store/orders/{w.order.pk}/payment/',
+    'payments-stripe-webhook': lambda w: '/store/payments/stripe/webhook/',
     'users-list': lambda w: '/auth/users/',
     'users-me': lambda w: '/auth/users/me/',
 }
@@ -81,6 +86,9 @@ BODIES = {
     ('PATCH', 'orders-detail'): lambda w: ({'payment_status': 'C'}, JSON),
     ('PUT', 'orders-detail'): lambda w: ({'payment_status': 'C'}, JSON),
     ('POST', 'orders-cancel'): lambda w: ({}, JSON),
+    ('POST', 'orders-payment'): lambda w: ({}, JSON),
+    # Unsigned: whoever posts it, the signature is all that authenticates a webhook.
+    ('POST', 'payments-stripe-webhook'): lambda w: ({'id': 'evt_1', 'type': 'payment_intent.succeeded'}, JSON),
 }
 
 # The expected status of every route x method x role.
@@ -148,6 +156,10 @@ MATRIX_TABLE = [
     ('PUT',    'orders-detail',               401, 405, 405, 405),
     # Cancel: the owner while pending; holders of store.cancel_order any order; staff alone are not enough.
     ('POST',   'orders-cancel',               401, 200, 404, 403),
+    # Paying: the owner only (manual, the default provider); others' orders are hidden, staff pay for none.
+    ('POST',   'orders-payment',              401, 201, 404, 403),
+    # The Stripe webhook: no authentication, the signature decides (an unsigned body is a 400 for anyone).
+    ('POST',   'payments-stripe-webhook',     400, 400, 400, 400),
     # djoser: authenticated (non-staff see only themselves in the list).
     ('GET',    'users-list',                  401, 200, 200, 200),
     ('GET',    'users-me',                    401, 200, 200, 200),
@@ -167,7 +179,9 @@ def test_matrix_covers_every_role_of_every_row():
 
 @pytest.mark.parametrize('method, route, role, expected', MATRIX,
                          ids=[f'{method} {route} as {role}' for method, route, role, _ in MATRIX])
-def test_permission_matrix(api_client, world, method, route, role, expected):
+def test_permission_matrix(request, api_client, world, method, route, role, expected):
+    if route == 'payments-stripe-webhook':
+        request.getfixturevalue('stripe_settings')  # the webhook is a 404 unless Stripe is on
     log_in(api_client, world, role)
     body, body_format = BODIES.get((method, route), lambda w: (None, None))(world)
     url = ROUTES[route](world)
