@@ -2,7 +2,7 @@
 
 N products spread over 10 collections, 3 image rows each (paths only: no files), customers with
 orders, and whatever the measurements need prepared beforehand (a cart with 5 lines, buyers with
-carts). Primary keys are assigned here, so nothing has to be read back after the inserts.
+carts, the buyers' unpaid orders to open payments for, and open Stripe payments for webhooks to settle). Primary keys are assigned here, so nothing has to be read back after the inserts.
 Call with Django set up (bench/run.py does it).
 """
 import random
@@ -31,7 +31,15 @@ def insert(model, objects):
     model.objects.bulk_create(objects, batch_size=BATCH)
 
 
-def build(products, customers=2000, orders=5000, buyers=0, buyer_carts=0, seed=1):
+# The money of every prepared unpaid order: 3 x 10.00 plus 10 % tax (the default TAX_RATE).
+UNIT_PRICE, QUANTITY = Decimal('10.00'), 3
+SUBTOTAL = UNIT_PRICE * QUANTITY
+TAX = SUBTOTAL / 10
+TOTAL_CENTS = int((SUBTOTAL + TAX) * 100)
+
+
+def build(products, customers=2000, orders=5000, buyers=0, buyer_carts=0, payment_orders=0, webhook_payments=0,
+          seed=1):
     """Insert the data set; returns what the benchmark needs to know about it."""
     rng = random.Random(seed)
     User = get_user_model()
@@ -85,6 +93,22 @@ def build(products, customers=2000, orders=5000, buyers=0, buyer_carts=0, seed=1
                                 for c in carts for p in rng.sample(range(1, products + 1), 3)))
         info['buyer_carts'] = [str(c) for c in carts]
         info['buyer_user_ids'] = list(range(customers + 1, total_users + 1))
+
+        # Unpaid orders of the buyers (order i is buyer i's, round robin): the first `payment_orders` to open
+        # a payment for, the rest with an open Stripe payment (pi_bench_<order id>) for a webhook to settle.
+        unpaid = range(orders + 1, orders + 1 + payment_orders + webhook_payments)
+        buyer_ids = range(customers + 1, total_users + 1)
+        insert(store.Order, (store.Order(id=i, customer_id=buyer_ids[i % buyers], payment_status='P', subtotal=SUBTOTAL,
+                                         tax=TAX, total=SUBTOTAL + TAX, currency='USD') for i in unpaid))
+        insert(store.OrderItem, (store.OrderItem(order_id=i, product_id=1, quantity=QUANTITY, unit_price=UNIT_PRICE)
+                                 for i in unpaid))
+        open_payments = unpaid[payment_orders:]
+        insert(store.Payment, (store.Payment(order_id=i, provider='stripe', provider_id=f'pi_bench_{i}',
+                                             amount=TOTAL_CENTS, currency='USD', status='pending')
+                               for i in open_payments))
+        info['payment_orders'] = [(i, buyer_ids[i % buyers]) for i in unpaid[:payment_orders]]
+        info['webhook_payments'] = [f'pi_bench_{i}' for i in open_payments]
+        info['payment_amount'] = TOTAL_CENTS
 
     info['deep_page'] = max(1, (products + 9) // 10 // 2)
     info['detail_id'] = products // 2 or 1

@@ -2,7 +2,7 @@
 
 What is measured here, without the network: the SQL queries of each endpoint (CaptureQueriesContext),
 its service time, where that time goes (pyinstrument), and the same for the write flow and for order
-placement. Django and the project are imported inside the functions, after setup_django: importing
+placement, and for opening a payment and handling a Stripe webhook. Django and the project are imported inside the functions, after setup_django: importing
 this module needs neither.
 """
 import json
@@ -204,4 +204,27 @@ def orders_in_process(inproc, info, products):
         if status != 201:
             raise RuntimeError(f'placing an order answered {status}: {body[:300]!r}')
         counts[str(lines)] = len(captured.captured_queries)
+    return counts
+
+
+def payments_in_process(inproc, info, secret):
+    """Queries of opening one order's payment (and one call to localstripe) and of one signed
+    payment_intent.succeeded webhook; each uses up the first prepared order or open payment."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.workload import WEBHOOK_PATH, succeeded_event
+    order_id, user_id = info['payment_orders'].pop(0)
+    body, headers = succeeded_event(info['webhook_payments'].pop(0), info['payment_amount'], secret)
+    counts = {}
+    for name, method, path, payload, headers, expect in [
+            ('intent', 'POST', f'/store/orders/{order_id}/payment/', b'',
+             {'Authorization': f'JWT {access_token(user_id)}'}, 201),
+            ('webhook', 'POST', WEBHOOK_PATH, body, headers, 200)]:
+        reset_queries()
+        with CaptureQueriesContext(connection) as captured:
+            status, content = inproc.call(method, path, payload, headers)
+        if status != expect:
+            raise RuntimeError(f'{method} {path} answered {status}: {content[:300]!r}')
+        counts[name] = len(captured.captured_queries)
     return counts

@@ -3,6 +3,7 @@
 run_scale builds the database, takes the in-process numbers (bench/inprocess.py), then serves the
 shop and the floor under gunicorn and drives them in alternating rounds (Rounds), so that machine
 drift hits both alike; last, one worker's memory. It returns the report bench/report.py formats.
+Stripe is a localstripe server started here: opening a payment includes one real HTTP call to it.
 """
 import json
 import shutil
@@ -17,6 +18,7 @@ from bench.inprocess import (
     access_token,
     flow_in_process,
     orders_in_process,
+    payments_in_process,
     prepare_mysql,
     profile_breakdown,
     setup_django,
@@ -25,6 +27,7 @@ from bench.report import log, summary
 from bench.servers import (
     HOST,
     CpuMeter,
+    LocalStripe,
     Server,
     floor_server,
     free_port,
@@ -35,9 +38,11 @@ from bench.servers import (
 from bench.workload import (
     CONCURRENCY,
     SEARCH_WORD,
+    WEBHOOK_PATH,
     busting,
     endpoint_rows,
     floor_flow,
+    succeeded_event,
     unique_suffix,
     write_flow,
 )
@@ -75,7 +80,17 @@ def run_scale(args):
     tmp = Path(tempfile.mkdtemp(prefix='storefront-bench-'))
     database_url = args.database_url or f'sqlite:///{tmp}/bench.sqlite3'
     app_port, floor_port, memory_port = free_port(), free_port(), free_port()
-    env = server_environment(database_url, tmp)
+    stripe = LocalStripe(tmp)
+    try:
+        return measure_scale(args, quick, rounds, seconds, repeats, memory_marks, mysql, tmp, database_url,
+                             (app_port, floor_port, memory_port), stripe)
+    finally:
+        stripe.stop()
+
+
+def measure_scale(args, quick, rounds, seconds, repeats, memory_marks, mysql, tmp, database_url, ports, stripe):
+    app_port, floor_port, memory_port = ports
+    env = server_environment(database_url, tmp, stripe.url)
     setup_django(env, args.app_dir)
     from django.core.management import call_command
     from django.db import connection
@@ -92,10 +107,13 @@ def run_scale(args):
     report['migrate_seconds'] = round(time.perf_counter() - t0, 1)
     from bench import dataset
     order_carts = (200 if quick else 8000) if mysql else 0
+    payments = 300 if quick else 3000  # per measurement: each request uses one up
     t0 = time.perf_counter()
-    info = dataset.build(args.products, buyers=8, buyer_carts=order_carts)
+    info = dataset.build(args.products, buyers=8, buyer_carts=order_carts, payment_orders=payments,
+                         webhook_payments=payments)
     report['build_seconds'] = round(time.perf_counter() - t0, 1)
-    report['dataset'] = {k: v for k, v in info.items() if k not in ('buyer_carts',)}
+    report['dataset'] = {k: v for k, v in info.items()
+                         if k not in ('buyer_carts', 'payment_orders', 'webhook_payments')}
     log(f'   migrated in {report["migrate_seconds"]}s, data inserted in {report["build_seconds"]}s')
 
     # In-process: query counts, service times, profile.
@@ -110,6 +128,7 @@ def run_scale(args):
     flow_queries, flow_ms = flow_in_process(inproc, args.products)
     order_queries = orders_in_process(inproc, info, args.products)
     report['order_queries_by_lines'] = order_queries
+    report['payment_queries'] = payments_in_process(inproc, info, env['STRIPE_WEBHOOK_SECRET'])
     floor_bytes = measured['product list page 1 (uncached)']['bytes']
     log(f'   queries and in-process times measured; page 1 is {floor_bytes} bytes')
 
@@ -177,6 +196,10 @@ def run_scale(args):
         if mysql:
             report['orders'] = measure_orders(rounder, info, app, floor_get)
             log(f'   orders: {report["orders"]["app"]["rate"]} orders/s')
+        report['payments'] = measure_payments(rounder, info, app, floor_get, env['STRIPE_WEBHOOK_SECRET'])
+        for name, row in report['payments'].items():
+            log(f'   {name}: {row["app"]["rate"]} req/s, floor {row["floor"]["rate"]}, ratio {row["ratio"]}, '
+                f'errors {row["app"]["errors"]} {row["app"]["first_error"] or ""}')
         report['cpu_seconds'] = {k: round(v, 1) for k, v in meter.totals.items()}
     finally:
         for server in servers:
@@ -198,15 +221,61 @@ def measure_orders(rounder, info, app, floor_get):
     """Order placement at concurrency 4: each order is a prepared cart (3 lines) of one of 8 buyers."""
     tokens = [access_token(user_id) for user_id in info['buyer_user_ids']]
     carts = info['buyer_carts']
-    used = [0]  # carts consumed by earlier rounds
 
-    def operation(client, n):
-        index = used[0] + n
+    def request(client, index):
         payload = json.dumps({'cart_id': carts[index]}).encode()
         headers = [('Authorization', f'JWT {tokens[index % len(tokens)]}'), ('Idempotency-Key', f'bench-{index}')]
-        status, _, body = client.request('POST', '/store/orders/', payload, headers)
-        if status != 201:
-            raise loadgen.HTTPError(f'POST /store/orders/ answered {status}: {body[:200]!r}')
+        return client.request('POST', '/store/orders/', payload, headers)
+
+    app_result, floor_result, used = consume(rounder, app, floor_get, request, 201, len(carts))
+    return {'concurrency': 4, 'lines_per_order': 3, 'app': summary(app_result), 'floor': summary(floor_result),
+            'carts_prepared': len(carts), 'carts_used': used,
+            'ratio': round(app_result.rate / floor_result.rate, 3) if floor_result.rate else None}
+
+
+def measure_payments(rounder, info, app, floor_get, secret):
+    """At concurrency 4: opening the payment of a prepared unpaid order (a PaymentIntent created at
+    localstripe), and a signed payment_intent.succeeded webhook settling a prepared open payment."""
+    tokens = {user_id: access_token(user_id) for _, user_id in info['payment_orders']}
+    orders, intents = info['payment_orders'], info['webhook_payments']
+
+    def open_payment(client, index):
+        order_id, user_id = orders[index]
+        return client.request('POST', f'/store/orders/{order_id}/payment/', b'',
+                              [('Authorization', f'JWT {tokens[user_id]}')])
+
+    def webhook(client, index):
+        body, headers = succeeded_event(intents[index], info['payment_amount'], secret)
+        return client.request('POST', WEBHOOK_PATH, body, list(headers.items()))
+
+    from store.models import Order, Payment
+
+    def applied(name, used):
+        """What the requests left in the database: intents opened, or orders the webhooks marked paid."""
+        if name == 'intent':
+            return Payment.objects.filter(order_id__in=[order_id for order_id, _ in orders[:used]]).count()
+        return Order.objects.filter(payments__provider_id__in=intents[:used], payments__status='succeeded',
+                                    payment_status='C').count()
+
+    rows = {}
+    for name, request, expect, prepared in [('intent', open_payment, 201, len(orders)),
+                                            ('webhook', webhook, 200, len(intents))]:
+        app_result, floor_result, used = consume(rounder, app, floor_get, request, expect, prepared)
+        rows[name] = {'concurrency': 4, 'app': summary(app_result), 'floor': summary(floor_result),
+                      'prepared': prepared, 'used': used, 'applied': applied(name, used),
+                      'ratio': round(app_result.rate / floor_result.rate, 3) if floor_result.rate else None}
+    return rows
+
+
+def consume(rounder, app, floor_get, request, expect, prepared):
+    """Rounds at concurrency 4 of `request(client, index)`, each index used once (a prepared cart, order or
+    payment), against the floor's GET at concurrency 4: (app result, floor result, indexes used)."""
+    used = [0]  # indexes consumed by earlier rounds
+
+    def operation(client, n):
+        status, _, body = request(client, used[0] + n)
+        if status != expect:
+            raise loadgen.HTTPError(f'answered {status}, not {expect}: {body[:200]!r}')
         return True
 
     app_result, floor_result = loadgen.Result(), loadgen.Result()
@@ -215,14 +284,12 @@ def measure_orders(rounder, info, app, floor_get):
             if side == 'floor':
                 floor_result.merge(rounder.meter.measure(lambda: loadgen.run(
                     HOST, rounder.floor.port, floor_get, 4, duration=rounder.seconds)))
-            elif used[0] < len(carts):
+            elif used[0] < prepared:
                 result = rounder.meter.measure(lambda: loadgen.run(
-                    HOST, app.port, operation, 4, duration=rounder.seconds, total=len(carts) - used[0]))
+                    HOST, app.port, operation, 4, duration=rounder.seconds, total=prepared - used[0]))
                 used[0] += result.ok + result.errors
                 app_result.merge(result)
-    return {'concurrency': 4, 'lines_per_order': 3, 'app': summary(app_result), 'floor': summary(floor_result),
-            'carts_prepared': len(carts), 'carts_used': used[0],
-            'ratio': round(app_result.rate / floor_result.rate, 3) if floor_result.rate else None}
+    return app_result, floor_result, used[0]
 
 
 def measure_memory(env, tmp, app_dir, port, marks, suffix):

@@ -13,6 +13,18 @@ TARGETS = {
     'cart with 5 lines': 0.2,
 }
 FLOW_TARGET = 0.14
+PAYMENT_ROWS = {
+    'intent': 'open a payment: POST /store/orders/{id}/payment/ (Stripe)',
+    'webhook': 'Stripe webhook: POST /store/payments/stripe/webhook/, payment_intent.succeeded',
+}
+PAYMENTS_NOTE = (
+    'Payments run with the Stripe provider against a localstripe server the benchmark starts (STRIPE_API_BASE): '
+    'opening a payment creates a PaymentIntent there, so its time includes one HTTP round trip to localstripe, '
+    'which shares the CPUs; each request opens another prepared unpaid order '
+    '({intent[used]} of {intent[prepared]} used, {intent[applied]} payments opened). Each webhook is a distinct payment_intent.succeeded event, '
+    'signed with the server\'s STRIPE_WEBHOOK_SECRET (HMAC-SHA256 of "t.body"), for another prepared open payment, '
+    'which it marks paid; without Redis, Celery runs the payment-received e-mail in the request, to a dummy '
+    'backend ({webhook[used]} of {webhook[prepared]} used, {webhook[applied]} orders paid).')
 MEMORY_LIMIT = 0.10
 
 
@@ -84,10 +96,18 @@ def markdown(reports, comparison=None):
                        f"{fmt(orders['app']['p50_ms'], 2)} | {fmt(orders['app']['p99_ms'], 2)} | "
                        f"{report['order_queries_by_lines']['5']} | – | {fmt(orders['floor']['rate'])} (c=4) | "
                        f"{fmt(orders['ratio'], 3)} | |")
+        for name, row in report.get('payments', {}).items():
+            errors = f' ({row["app"]["errors"]} errors)' if row['app']['errors'] else ''
+            out.append(f"| {PAYMENT_ROWS[name]}, c=4 (req/s) | {fmt(row['app']['rate'])}{errors} | "
+                       f"{fmt(row['app']['p50_ms'], 2)} | {fmt(row['app']['p99_ms'], 2)} | "
+                       f"{report['payment_queries'][name]} | – | {fmt(row['floor']['rate'])} (c=4) | "
+                       f"{fmt(row['ratio'], 3)} | |")
         out.append('')
         q = report['order_queries_by_lines']
         out.append(f"Placing an order (in-process count): {q['1']} queries for 1 line, {q['5']} for 5, {q['50']} for 50 "
                    f"({verdict(q['1'] == q['50'])}: same for 1 and 50 lines).")
+        if report.get('payments'):
+            out.append(PAYMENTS_NOTE.format(intent=report['payments']['intent'], webhook=report['payments']['webhook']))
         memory = report.get('memory')
         marks = list(memory['rss_kib']) if memory else []
         if memory:
@@ -133,7 +153,9 @@ def failures(report):
     rows = {**report.get('endpoints', {}), **{f'write flow c={c}': f for c, f in report.get('write_flow', {}).items()}}
     if 'orders' in report:
         rows['orders'] = report['orders']
-    broken = []
+    rows.update({f'payments: {name}': row for name, row in report.get('payments', {}).items()})
+    broken = [f"payments: {name}: {row['app']['ok']} answered, {row['applied']} applied in the database"
+              for name, row in report.get('payments', {}).items() if row['applied'] < row['app']['ok']]
     for name, row in rows.items():
         ok, errors = row['app']['ok'], row['app']['errors']
         if ok == 0 or errors > 0.01 * (ok + errors):

@@ -18,6 +18,9 @@ For each scale it
      and the floor in short rounds so machine drift hits both alike: req/s, p50, p99, ratio to floor;
   5. a write flow (create a cart + add 3 items) at concurrency 1 and 4, against 4 floor requests;
   6. with a MySQL/MariaDB --database-url: order placement at concurrency 4 (tokens and carts ready);
+     on any database, at concurrency 4: opening an order's payment (a PaymentIntent created at a
+     localstripe server started here) and signed Stripe webhooks (payment_intent.succeeded) paying
+     prepared open payments, each against the floor;
   7. the memory of one gunicorn worker (1-worker server) after 1,000 and 20,000 product-list requests.
 It prints a markdown report and writes it, with the raw numbers as JSON, to bench/results/.
 docs/performance.md explains the method and the numbers. Missed targets never fail the run; failed

@@ -2,6 +2,7 @@
 
 The shop is served from the checkout measured (`app_dir`: this one, or another one given by --app-dir
 or --versus); the floor (bench/floor.py) always from this one, ROOT, since it belongs to the benchmark.
+Stripe is a localstripe server (the project's dev dependency) the benchmark starts beside them.
 """
 import datetime
 import os
@@ -97,8 +98,10 @@ def app_commit(app_dir):
         return 'unknown'
 
 
-def server_environment(database_url, tmp):
-    env = {k: v for k, v in os.environ.items() if k not in ('REDIS_URL', 'DJANGO_SETTINGS_MODULE', 'PORT')}
+def server_environment(database_url, tmp, stripe_url=None):
+    """The shop's environment; with `stripe_url` (a localstripe), Stripe takes the payments."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ('REDIS_URL', 'DJANGO_SETTINGS_MODULE', 'PORT') and not k.startswith(('STRIPE_', 'PAYMENT_'))}
     env.update({
         'DJANGO_SETTINGS_MODULE': 'storefront.settings.prod',
         'SECRET_KEY': secrets.token_urlsafe(50),
@@ -114,7 +117,44 @@ def server_environment(database_url, tmp):
         'THROTTLE_ANON_WRITE_RATE': '1000000/min',  # the write flow's carts are anonymous
         'WEB_CONCURRENCY': '2',
     })
+    if stripe_url:
+        env.update({'STRIPE_SECRET_KEY': 'sk_test_bench', 'STRIPE_WEBHOOK_SECRET': 'whsec_' + secrets.token_hex(24),
+                    'STRIPE_API_BASE': stripe_url})
     return env
+
+
+class LocalStripe:
+    """A localstripe server (a Stripe-compatible API, in memory) on a free port: `url`; stopped with stop()."""
+
+    def __init__(self, tmp):
+        self.port = free_port()
+        self.url = f'http://{HOST}:{self.port}'
+        self.log = open(tmp / 'localstripe.log', 'w')
+        executable = Path(sys.executable).parent / 'localstripe'
+        if not executable.exists():
+            raise RuntimeError(f'{executable} is missing: install the dev packages (pipenv sync --dev)')
+        self.proc = subprocess.Popen([str(executable), '--port', str(self.port), '--from-scratch'],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection((HOST, self.port), timeout=1):
+                    return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f'localstripe did not start; see {self.log.name}')
+                time.sleep(0.2)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
 
 
 class Server:

@@ -1,15 +1,20 @@
 """What the benchmark asks of the shop and of the floor, the same in a single run, a scale comparison and an A/B.
 
 The endpoint rows (each read uncached, with a query parameter no request has used before, and from
-a warm cache), and the write flow with its floor reference (4 requests each).
+a warm cache), the write flow with its floor reference (4 requests each), and the Stripe webhook's
+signed events.
 """
+import hashlib
+import hmac
 import json
 import random
 import secrets
+import time
 
 from bench import loadgen
 
 CONCURRENCY = 8
+WEBHOOK_PATH = '/store/payments/stripe/webhook/'
 # bench/dataset.py's common title word; not imported from there, as dataset needs Django set up.
 SEARCH_WORD = 'classic'
 
@@ -67,3 +72,18 @@ def floor_flow(client, n):
         if status != 200:
             raise loadgen.HTTPError(f'floor answered {status}')
     return True
+
+
+def succeeded_event(intent_id, amount, secret):
+    """A distinct payment_intent.succeeded event for `intent_id`, as Stripe signs it: (body, headers).
+
+    Stripe-Signature is HMAC-SHA256 of "{t}.{body}" with the webhook secret, `t=<t>,v1=<hex>`.
+    """
+    event = {'id': f'evt_bench_{secrets.token_hex(8)}', 'object': 'event', 'type': 'payment_intent.succeeded',
+             'api_version': '2024-06-20', 'created': int(time.time()), 'livemode': False,
+             'data': {'object': {'id': intent_id, 'object': 'payment_intent', 'amount': amount,
+                                 'amount_received': amount, 'currency': 'usd', 'status': 'succeeded'}}}
+    body = json.dumps(event).encode()
+    timestamp = int(time.time())
+    digest = hmac.new(secret.encode(), f'{timestamp}.'.encode() + body, hashlib.sha256).hexdigest()
+    return body, {'Stripe-Signature': f't={timestamp},v1={digest}'}
