@@ -411,13 +411,13 @@ EVENT_STATUSES = {
 def apply_payment_event(*, provider, event):
     """Apply a verified webhook event once: its id is recorded in the transaction that applies it, so a
     redelivery (even a concurrent one, which waits on the unique key) is a no-op. False for a repeat."""
+    if event.intent_id is None:
+        return True  # a type this shop does not act on: nothing to apply, nothing to record
     try:
         with transaction.atomic():
             PaymentEvent.objects.create(provider=provider.name, event_id=event.id, type=event.type)
     except IntegrityError:
         return False
-    if event.intent_id is None:
-        return True  # a type this shop does not act on
     found = Payment.objects.filter(provider=provider.name, provider_id=event.intent_id).values_list('order_id', flat=True)
     if not found:
         logger.info('%s event %s names %s, which is not a payment of this shop.', provider.name, event.id, event.intent_id)

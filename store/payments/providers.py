@@ -119,21 +119,38 @@ class StripeProvider:
             event = self.client.construct_event(payload, signature, self.webhook_secret).to_dict()
         except stripe.SignatureVerificationError:
             raise InvalidWebhook('The webhook signature does not verify.') from None
-        except (ValueError, TypeError, AttributeError, KeyError):
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
             # A correctly signed body that is not a JSON event object.
             raise InvalidWebhook('The webhook body is not an event.') from None
         try:
-            event_id, event_type, data = event['id'], event['type'], event['data']['object']
-            if event_type not in self.EVENT_TYPES:
-                return Event(id=str(event_id), type=str(event_type), intent_id=None)
-            if event_type == 'charge.refunded':
-                return Event(id=event_id, type=event_type, intent_id=data['payment_intent'],
-                             amount=int(data['amount_refunded']), currency=data['currency'].upper(),
-                             fully_refunded=data['refunded'] is True)
-            return Event(id=event_id, type=event_type, intent_id=data['id'],
-                         amount=int(data.get('amount_received') or data['amount']), currency=data['currency'].upper())
-        except (KeyError, TypeError, ValueError, AttributeError):
+            return self.event(event)
+        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
             raise InvalidWebhook('The webhook body is not an event.') from None
+
+    def event(self, event):
+        event_id, event_type = identifier(event['id']), event['type']
+        if event_type not in self.EVENT_TYPES:
+            return Event(id=event_id, type=str(event_type)[:100], intent_id=None)
+        data = event['data']['object']
+        if event_type == 'charge.refunded':
+            return Event(id=event_id, type=event_type, intent_id=identifier(data['payment_intent']),
+                         amount=int(data['amount_refunded']), currency=currency_code(data['currency']),
+                         fully_refunded=data['refunded'] is True)
+        return Event(id=event_id, type=event_type, intent_id=identifier(data['id']),
+                     amount=int(data.get('amount_received') or data['amount']), currency=currency_code(data['currency']))
+
+
+def identifier(value):
+    """A provider's id as this shop stores it (at most 255 characters); ValueError for anything else."""
+    if not isinstance(value, str) or not 0 < len(value) <= 255:
+        raise ValueError(value)
+    return value
+
+
+def currency_code(value):
+    if not isinstance(value, str) or len(value) != 3:
+        raise ValueError(value)
+    return value.upper()
 
 
 @functools.cache

@@ -303,14 +303,15 @@ class TestGarbageBodies:
         assert response.status_code == status.HTTP_400_BAD_REQUEST
         assert response.json() == BAD_SIGNATURE
 
-    def test_an_event_type_it_ignores_is_200_and_recorded(self, stripe_settings, api_client):
+    def test_an_event_type_it_ignores_is_200_and_leaves_no_row(self, stripe_settings, api_client):
         body = event_body('evt_customer', 'customer.created', {'id': 'cus_1', 'object': 'customer'})
 
         response = post_event(api_client, body)
 
         assert response.status_code == status.HTTP_200_OK
         assert response.json() == RECEIVED
-        assert list(PaymentEvent.objects.values_list('event_id', 'type')) == [('evt_customer', 'customer.created')]
+        # Nothing to apply: not even the event is stored (its id and type are anyone's to choose).
+        assert not PaymentEvent.objects.exists()
 
 
 @pytest.mark.django_db
@@ -322,4 +323,35 @@ class TestStripeOff:
         response = post_event(api_client, body)
 
         assert response.status_code == status.HTTP_404_NOT_FOUND
+        assert not PaymentEvent.objects.exists()
+
+
+@pytest.mark.django_db
+class TestSignedBodiesThatAreNoEvent:
+    """Correctly signed with the shop's secret (a leaked secret, or a buggy sender): still a 400, never a 500."""
+
+    @pytest.mark.parametrize('body', [
+        b'[' * 5000 + b']' * 5000,
+        b'{"id": "evt_1", "object": "event", "type": "payment_intent.succeeded", "data": {"object": '
+        b'{"id": "pi_1", "object": "payment_intent", "amount": 1e400, "currency": "usd"}}}',
+        b'{"id": "evt_' + b'x' * 5000 + b'", "object": "event", "type": "payment_intent.succeeded", '
+        b'"data": {"object": {"id": "pi_1", "amount": 100, "currency": "usd"}}}',
+        b'{"id": "evt_1", "object": "event", "type": "payment_intent.succeeded", '
+        b'"data": {"object": {"id": "pi_' + b'x' * 5000 + b'", "amount": 100, "currency": "usd"}}}',
+        b'{"id": "evt_1", "object": "event", "type": "payment_intent.succeeded", '
+        b'"data": {"object": {"id": "pi_1", "amount": 100, "currency": "dollars"}}}',
+        b'{"id": 12, "object": "event", "type": "charge.refunded", "data": {"object": {"id": null}}}',
+    ], ids=['deeply nested', 'amount 1e400', 'event id too long', 'intent id too long', 'not a currency code',
+            'id not a string'])
+    def test_is_400(self, stripe_settings, api_client, body):
+        response = post_event(api_client, body)
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.json() == {'detail': 'The webhook body is not an event.'}
+        assert not PaymentEvent.objects.exists()
+
+    def test_a_long_type_it_ignores_is_200_and_leaves_no_row(self, stripe_settings, api_client):
+        response = post_event(api_client, event_body('evt_long', 'x' * 5000, {}))
+
+        assert response.status_code == status.HTTP_200_OK
         assert not PaymentEvent.objects.exists()
