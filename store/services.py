@@ -325,8 +325,9 @@ def start_payment(*, order):
     refuse_payment_unless_payable(order)
     provider = get_provider()
     amount = to_minor_units(order.total, order.currency)
-    payment = (Payment.objects.filter(order=order, provider=provider.name, status__in=Payment.OPEN_STATUSES,
-                                      amount=amount, currency=order.currency).order_by('-created_at').first())
+    attempts = list(Payment.objects.filter(order=order).order_by('-created_at', '-pk'))
+    payment = next((attempt for attempt in attempts if attempt.is_open and (
+        attempt.provider, attempt.amount, attempt.currency) == (provider.name, amount, order.currency)), None)
     if payment is not None:
         if provider.name == 'manual':
             return payment, provider.create_intent(order=order, amount=amount, currency=order.currency,
@@ -334,9 +335,14 @@ def start_payment(*, order):
         intent = provider.retrieve_intent(payment.provider_id)
         apply_intent_status(order=order, payment=payment, status=intent.status, amount=intent.amount,
                             currency=intent.currency)
-        return payment, intent
-    intent = provider.create_intent(order=order, amount=amount, currency=order.currency,
-                                    idempotency_key=f'storefront-order-{order.pk}-{amount}-{order.currency}')
+        if payment.status != Payment.STATUS_CANCELED:
+            return payment, intent
+        # Cancelled at the provider (its dashboard, say): that intent can no longer be paid, so a new one.
+    # The attempt's number is in the key: a retry of this attempt (a crash before the commit) gets its intent
+    # back, while a new attempt after a cancelled one is not answered with the cancelled intent again.
+    intent = provider.create_intent(
+        order=order, amount=amount, currency=order.currency,
+        idempotency_key=f'storefront-order-{order.pk}-{amount}-{order.currency}-{len(attempts)}')
     payment = Payment.objects.create(order=order, provider=provider.name, provider_id=intent.id, amount=amount,
                                      currency=order.currency, status=intent.status)
     return payment, intent

@@ -203,6 +203,43 @@ class TestStripePayment:
         assert second.json() == first.json()
         assert Payment.objects.filter(order=order).count() == 1
 
+    def test_an_intent_cancelled_at_the_provider_is_replaced_by_a_new_one(self, stripe_settings, api_client, order):
+        first = pay(api_client, order).json()
+        cancelled = Payment.objects.get(order=order)
+        get_provider('stripe').client.v1.payment_intents.cancel(cancelled.provider_id)  # in Stripe's dashboard, say
+
+        response = pay(api_client, order)
+
+        assert response.status_code == status.HTTP_201_CREATED
+        body = response.json()
+        assert (body['status'], body['amount']) == ('pending', 2473)
+        assert body['client_secret'] != first['client_secret']
+        assert Payment.objects.get(pk=cancelled.pk).status == Payment.STATUS_CANCELED
+        renewed = Payment.objects.get(order=order, status=Payment.STATUS_PENDING)
+        assert body['client_secret'].startswith(f'{renewed.provider_id}_secret_')
+
+    def test_each_attempt_has_its_own_idempotency_key_and_a_repeat_none(self, stripe_settings, api_client, order,
+                                                                        monkeypatch):
+        # localstripe ignores idempotency keys (real Stripe answers a reused key with the first intent, which
+        # would be the cancelled one): record the keys the real calls to localstripe carry.
+        provider = get_provider('stripe')
+        create_intent, keys = provider.create_intent, []
+
+        def recording_create_intent(**kwargs):
+            keys.append(kwargs['idempotency_key'])
+            return create_intent(**kwargs)
+
+        monkeypatch.setattr(provider, 'create_intent', recording_create_intent)
+        pay(api_client, order)
+        pay(api_client, order)
+        Payment.objects.filter(order=order).update(status=Payment.STATUS_CANCELED)  # a payment_intent.canceled
+
+        response = pay(api_client, order)
+
+        assert response.status_code == status.HTTP_201_CREATED
+        assert keys == [f'storefront-order-{order.pk}-2473-USD-0', f'storefront-order-{order.pk}-2473-USD-1']
+        assert Payment.objects.filter(order=order).count() == 2
+
     def test_a_cancelled_order_is_refused(self, stripe_settings, api_client, order):
         Order.objects.filter(pk=order.pk).update(cancelled_at=timezone.now())
 
