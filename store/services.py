@@ -227,6 +227,7 @@ def update_order(*, order, payment_status=None):
         return order
     if not order.may_take_payment_status(payment_status):
         raise payment_status_refusal(order)
+    was_paid = order.is_paid
     order.payment_status = payment_status
     order.save(update_fields=['payment_status'])
     if order.is_paid:
@@ -234,6 +235,11 @@ def update_order(*, order, payment_status=None):
         Payment.objects.filter(order=order, provider='manual', status__in=Payment.OPEN_STATUSES).update(
             status=Payment.STATUS_SUCCEEDED, updated_at=timezone.now())
         transaction.on_commit(lambda: queue_payment_received(order.pk))
+    elif was_paid:
+        # Staff take back their word: the manual attempt is open again (the customer's next POST payment
+        # finds it, where a second manual attempt would collide with its provider id).
+        Payment.objects.filter(order=order, provider='manual', status=Payment.STATUS_SUCCEEDED).update(
+            status=Payment.STATUS_PENDING, updated_at=timezone.now())
     return order
 
 

@@ -138,6 +138,21 @@ class TestManualPayment:
         assert received[0].to == [customer.user.email]
         assert received[0].subject.endswith(f' order #{order.pk}')
 
+    def test_staff_marking_a_paid_order_unpaid_again_reopens_its_manual_payment(self, api_client, order, customer,
+                                                                               authenticate):
+        pay(api_client, order)
+        authenticate(is_staff=True)
+        api_client.patch(order_url(order.pk), {'payment_status': 'C'}, format='json')
+
+        response = api_client.patch(order_url(order.pk), {'payment_status': 'P'}, format='json')
+
+        assert response.status_code == status.HTTP_200_OK
+        assert Payment.objects.get(order=order).status == Payment.STATUS_PENDING
+        api_client.force_authenticate(user=customer.user)
+        again = pay(api_client, order)
+        assert again.status_code == status.HTTP_201_CREATED
+        assert (again.json()['status'], Payment.objects.filter(order=order).count()) == ('pending', 1)
+
     def test_staff_cannot_set_refunded_by_hand(self, api_client, order, authenticate):
         authenticate(is_staff=True)
 
