@@ -16,14 +16,14 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 from rest_framework import status
 
-from store.models import Order, Payment
+from store.models import Order, Payment, PaymentEvent
 from store.payments.providers import get_provider
 from store.payments.tasks import expire_unpaid_orders, reconcile_payments
 from tests.servers import free_port
 
 from .factories import customer_of, inventory
 from .orders_helpers import place
-from .payments_helpers import event_body, intent_object, post_event
+from .payments_helpers import charge_object, event_body, intent_object, post_event
 
 
 @pytest.fixture
@@ -149,6 +149,20 @@ class TestRefundOnCancel:
         assert (order.payment_status, order.cancelled_at, payment.status, payment.refund_id) == (
             'C', None, 'succeeded', '')
         assert inventory(mug) == 7
+
+    def test_the_refund_webhook_after_staffs_refund_changes_nothing(self, stripe_settings, api_client, order,
+                                                                    canceller, mug):
+        order, payment = paid_stripe_order(api_client, order)
+        canceller()
+        cancel(api_client, order)
+        body = event_body('evt_refunded', 'charge.refunded', charge_object(payment.provider_id, amount=payment.amount))
+
+        response = post_event(api_client, body)
+
+        assert response.status_code == status.HTTP_200_OK
+        order, payment = reloaded(order, payment)
+        assert (order.payment_status, payment.status, payment.flagged_reason) == ('R', 'refunded', '')
+        assert inventory(mug) == 10  # returned once
 
     def test_the_owner_cannot_cancel_a_paid_order(self, stripe_settings, api_client, order, mug):
         order, payment = paid_stripe_order(api_client, order)
@@ -281,6 +295,31 @@ class TestExpireUnpaidOrders:
         assert f'succeeded for order {order.pk}, which is cancelled: refunding it.' in caplog.text
         assert inventory(mug) == 10  # returned once, at expiry
 
+    def test_when_the_refund_after_expiry_fails_the_event_is_502_and_applies_on_redelivery(
+            self, stripe_settings, api_client, order, mug):
+        payment = open_payment(api_client, order)
+        confirm_at_localstripe(payment)
+        age(order, stripe_settings.PAYMENT_TIMEOUT + timedelta(seconds=1))
+        expire_unpaid_orders()
+        body = event_body('evt_late', 'payment_intent.succeeded', intent_object(payment.provider_id, amount=2967))
+        reachable = stripe_settings.STRIPE_API_BASE
+        stripe_settings.STRIPE_API_BASE = f'http://127.0.0.1:{free_port()}'
+
+        failed = post_event(api_client, body)
+
+        assert failed.status_code == status.HTTP_502_BAD_GATEWAY
+        assert Payment.objects.get(pk=payment.pk).status == 'pending'
+        assert not PaymentEvent.objects.exists()  # not recorded: Stripe's redelivery is applied
+        stripe_settings.STRIPE_API_BASE = reachable
+
+        redelivered = post_event(api_client, body)
+
+        assert redelivered.status_code == status.HTTP_200_OK
+        payment = Payment.objects.get(pk=payment.pk)
+        assert payment.status == 'refunded'
+        assert get_provider('stripe').client.v1.refunds.retrieve(payment.refund_id).amount == 2967
+        assert inventory(mug) == 10
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # Reconciliation
@@ -304,6 +343,19 @@ class TestReconcilePayments:
         order, payment = reloaded(order, payment)
         assert (order.payment_status, payment.status) == ('C', 'succeeded')
         assert len([mail for mail in mailoutbox if mail.subject.startswith('Payment received')]) == 1
+
+    def test_a_success_found_for_an_expired_order_is_refunded(self, stripe_settings, api_client, order):
+        payment = open_payment(api_client, order)
+        confirm_at_localstripe(payment)
+        age(order, stripe_settings.PAYMENT_TIMEOUT + timedelta(seconds=1))
+        expire_unpaid_orders()
+        make_due(payment, stripe_settings)
+
+        assert reconcile_payments() == {'refunded': 1}
+
+        order, payment = reloaded(order, payment)
+        assert order.cancelled_at is not None and order.payment_status != Order.PAYMENT_STATUS_COMPLETE
+        assert get_provider('stripe').client.v1.refunds.retrieve(payment.refund_id).amount == 2967
 
     def test_recent_payments_are_not_looked_up(self, stripe_settings, api_client, order):
         payment = open_payment(api_client, order)
