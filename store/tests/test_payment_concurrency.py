@@ -5,11 +5,13 @@ row locks on MariaDB. Celery tasks run in-process (eager_tasks), so the payment-
 the outbox when its on_commit callback runs.
 """
 import json
+import threading
+import time
 from datetime import timedelta
 from uuid import uuid4
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 from django.test import Client
 from rest_framework import status
@@ -20,10 +22,10 @@ from store.payments.providers import get_provider, to_minor_units
 from store.payments.tasks import expire_unpaid_orders, reconcile_payments
 from tests.servers import free_port
 
-from .concurrency_helpers import SKIP_ON_SQLITE_REASON, api_request, run_workers
+from .concurrency_helpers import SKIP_ON_SQLITE_REASON, THREAD_TIMEOUT, api_request, run_workers
 from .factories import inventory, make_cart, make_product
 from .orders_helpers import ORDERS_URL, order_url, place
-from .payments_helpers import event_body, post_event
+from .payments_helpers import event_body, post_event, stripe_signature
 
 WORKERS = 8
 ROUNDS = 5
@@ -91,6 +93,19 @@ def make_old(*orders):
     """Backdate the orders past PAYMENT_TIMEOUT (from the stripe_settings fixture: 30 minutes)."""
     Order.objects.filter(pk__in=[order.pk for order in orders]).update(
         placed_at=F('placed_at') - timedelta(minutes=31))
+
+
+def wait_for_another_order_lock():
+    """Wait until another connection to this test database waits for (or holds) an order's row lock."""
+    deadline = time.monotonic() + THREAD_TIMEOUT
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() "
+                           "AND ID <> CONNECTION_ID() AND INFO LIKE '%%store_order%%FOR UPDATE%%'")
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise TimeoutError('no other connection asked for an order lock')
 
 
 def assert_no_server_errors(outcomes):
@@ -369,3 +384,42 @@ class TestExpiryRacingPayment:
                 assert refunds_at_stripe(stripe, intent.id) == [(payment.amount, 'succeeded')]
                 assert receipts(mailoutbox, order) == []
         assert not Product.objects.filter(inventory__lt=0).exists()
+
+
+class TestOwnerCancelRacingPayment:
+    @pytest.mark.xfail(strict=True, reason=(
+        "CanCancelOrder checks the owner's right (the order is unpaid) on the order read before "
+        'services.cancel_order locks it; paid in between, the owner\'s cancel refunds a paid order'))
+    def test_an_owner_cancelling_as_the_payment_lands_never_refunds_the_paid_order(self, stripe, make_customer):
+        product = make_product(inventory=10)
+        customer = make_customer()
+        order = place(customer, (product, 2))
+        payment, intent = services.start_payment(order=order)
+        confirm_at_stripe(stripe, intent.id)
+        body = succeeded_event(stripe, intent.id)
+        locked = threading.Event()
+
+        def payment_lands():
+            # The success webhook is applied while the owner's cancel, past its permission check on the
+            # unpaid order, waits for the order's row (held here until it does, so the race is certain).
+            with transaction.atomic():
+                services.lock_order(order.pk)
+                locked.set()
+                wait_for_another_order_lock()
+                return services.apply_payment_event(provider=stripe,
+                                                    event=stripe.parse_event(body, stripe_signature(body)))
+
+        def owner_cancels():
+            locked.wait(THREAD_TIMEOUT)
+            return api_request(customer.user, 'post', f'{order_url(order.pk)}cancel/')()
+
+        applied, cancelled = run_workers([payment_lands, owner_cancels])
+
+        assert applied is True
+        # Owners cancel only unpaid orders: paid meanwhile, the cancel is refused and the order stays paid.
+        assert cancelled[0] in (status.HTTP_400_BAD_REQUEST, status.HTTP_403_FORBIDDEN)
+        order.refresh_from_db()
+        assert (order.payment_status, order.cancelled_at) == (Order.PAYMENT_STATUS_COMPLETE, None)
+        assert Payment.objects.get(pk=payment.pk).status == Payment.STATUS_SUCCEEDED
+        assert refunds_at_stripe(stripe, intent.id) == []
+        assert inventory(product) == 8
