@@ -66,7 +66,7 @@ def reloaded(order, payment):
 @pytest.mark.django_db
 class TestSucceeded:
     def test_pays_the_order_and_mails_payment_received_after_commit(
-            self, api_client, order, payment, customer, eager_tasks, mailoutbox, django_capture_on_commit_callbacks):
+            self, settings, api_client, order, payment, customer, eager_tasks, mailoutbox, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             response = post_event(api_client, succeeded(payment))
 
@@ -76,8 +76,26 @@ class TestSucceeded:
         assert (order.payment_status, payment.status, payment.flagged_reason) == ('C', 'succeeded', '')
         [mail] = payment_received_mails(mailoutbox)
         assert mail.to == [customer.user.email]
+        assert mail.subject == f'Payment received for your {settings.SITE_NAME} order #{order.pk}'
+        assert f'we have received your payment of 29.67 USD for order #{order.pk}.' in mail.body
         assert PaymentEvent.objects.filter(provider='stripe', event_id='evt_succeeded',
                                            type='payment_intent.succeeded').count() == 1
+
+    def test_the_e_mail_waits_for_the_commit(self, api_client, order, payment, eager_tasks, mailoutbox,
+                                             django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            post_event(api_client, succeeded(payment))
+
+        assert len(callbacks) == 1 and payment_received_mails(mailoutbox) == []
+        callbacks[0]()
+        assert len(payment_received_mails(mailoutbox)) == 1
+
+    def test_no_e_mail_for_a_success_that_is_not_accepted(self, api_client, order, payment, eager_tasks, mailoutbox,
+                                                          django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            post_event(api_client, succeeded(payment, amount=1))
+
+        assert payment_received_mails(mailoutbox) == []
 
     def test_the_same_event_twice_is_applied_once(self, api_client, order, payment, eager_tasks, mailoutbox,
                                                   django_capture_on_commit_callbacks):
