@@ -308,12 +308,13 @@ def void_open_payments(order):
 
 
 def refuse_payment_unless_payable(order):
+    # Refunded first: a refunded order is cancelled too (its refund returned the stock).
+    if order.payment_status == Order.PAYMENT_STATUS_REFUNDED:
+        raise PaymentRefused('This order was refunded: it cannot be paid again.')
     if order.is_cancelled:
         raise PaymentRefused('This order is cancelled: it cannot be paid.')
     if order.is_paid:
         raise PaymentRefused('This order is already paid.')
-    if order.payment_status == Order.PAYMENT_STATUS_REFUNDED:
-        raise PaymentRefused('This order was refunded: it cannot be paid again.')
     expires_at = order.payment_expires_at()
     if expires_at is not None and timezone.now() >= expires_at:
         raise PaymentRefused('This order has expired: its stock is being returned. Place a new order.')

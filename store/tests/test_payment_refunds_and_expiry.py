@@ -120,6 +120,18 @@ class TestRefundOnCancel:
         assert [(refund.id, refund.amount) for refund in refunds.data] == [
             (Payment.objects.get(pk=payment.pk).refund_id, 2967)]
 
+    def test_the_refunded_order_cannot_be_paid_again(self, stripe_settings, api_client, order, canceller):
+        order, payment = paid_stripe_order(api_client, order)
+        canceller()
+        cancel(api_client, order)
+        api_client.force_authenticate(user=order.customer.user)
+
+        response = api_client.post(f'/store/orders/{order.pk}/payment/')
+
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert response.json() == {'detail': 'This order was refunded: it cannot be paid again.'}
+        assert Payment.objects.filter(order=order).count() == 1
+
     def test_cancelling_it_again_is_400_and_refunds_nothing_more(self, stripe_settings, api_client, order,
                                                                  canceller, mug):
         order, payment = paid_stripe_order(api_client, order)
