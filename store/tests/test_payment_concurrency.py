@@ -1,5 +1,5 @@
 """Payments under real concurrency (issue 15): duplicate webhooks, repeated payment calls, the last units
-sold and paid, expiry racing payments and webhooks. Stripe is localstripe, driven through the SDK; the
+sold and paid, expiry racing payments and webhooks, an owner's cancel racing the payment. Stripe is localstripe, driven through the SDK; the
 workers run in threads of their own (store.tests.concurrency_helpers.run_workers) and really race for the
 row locks on MariaDB. Celery tasks run in-process (eager_tasks), so the payment-received e-mail reaches
 the outbox when its on_commit callback runs.
