@@ -66,7 +66,8 @@ def reloaded(order, payment):
 @pytest.mark.django_db
 class TestSucceeded:
     def test_pays_the_order_and_mails_payment_received_after_commit(
-            self, settings, api_client, order, payment, customer, eager_tasks, mailoutbox, django_capture_on_commit_callbacks):
+            self, settings, api_client, order, payment, customer, eager_tasks, mailoutbox,
+            django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             response = post_event(api_client, succeeded(payment))
 
@@ -139,7 +140,8 @@ class TestSucceeded:
         assert payment.flagged_reason.startswith('The provider reported 2967 EUR received; the order expects 2967 USD.')
 
     def test_an_intent_that_is_not_ours_changes_nothing(self, api_client, order, payment):
-        body = event_body('evt_foreign', 'payment_intent.succeeded', intent_object('pi_not_ours', amount=payment.amount))
+        body = event_body('evt_foreign', 'payment_intent.succeeded',
+                          intent_object('pi_not_ours', amount=payment.amount))
 
         response = post_event(api_client, body)
 
