@@ -244,15 +244,18 @@ def update_order(*, order, payment_status=None):
 
 
 @transaction.atomic
-def cancel_order(*, order):
+def cancel_order(*, order, may_refund=True):
     """Cancel an order: it keeps its rows, shows as cancelled and returns its stock.
 
     A paid order is refunded in full through its provider first (PaymentProviderError if the provider
-    refuses: the order stays paid). Open intents are voided, so nobody pays for it later.
+    refuses: the order stays paid), unless `may_refund` is False (an owner: the order was unpaid when the
+    permission was checked, and may have been paid since). Open intents are voided, so nobody pays later.
     """
     order = lock_order(order.pk)
     if order.is_cancelled:
         raise OrderError('This order is already cancelled.')
+    if not (may_refund or order.is_unpaid):
+        raise OrderError('This order has been paid meanwhile: only staff can cancel it now.')
     if order.is_paid:
         refund_order(order)
     void_open_payments(order)  # also one left open when staff marked the order paid by hand
@@ -378,6 +381,9 @@ def apply_intent_status(*, order, payment, status, amount=None, currency=None):
             logger.warning('Payment %s succeeded for order %s, which is %s: refunding it.', payment, order.pk,
                            'cancelled' if order.is_cancelled else 'already paid')
             refund_payment(payment)
+            if order.is_cancelled:  # the customer sees their money came back, not a payment still awaited
+                order.payment_status = Order.PAYMENT_STATUS_REFUNDED
+                order.save(update_fields=['payment_status'])
             return
         order.payment_status = Order.PAYMENT_STATUS_COMPLETE
         order.save(update_fields=['payment_status'])
@@ -423,20 +429,23 @@ EVENT_STATUSES = {
 @transaction.atomic
 def apply_payment_event(*, provider, event):
     """Apply a verified webhook event once: its id is recorded in the transaction that applies it, so a
-    redelivery (even a concurrent one, which waits on the unique key) is a no-op. False for a repeat."""
+    redelivery (even a concurrent one) is a no-op. False for a repeat."""
     if event.intent_id is None:
         return True  # a type this shop does not act on: nothing to apply, nothing to record
+    order_id = (Payment.objects.filter(provider=provider.name, provider_id=event.intent_id)
+                .values_list('order_id', flat=True).first())
+    # Order first (then payment: the order in which every payment write locks them), before the event's
+    # row: concurrent duplicates queue on the order, never on the unique key of a delivery that may roll
+    # back (InnoDB deadlocks the waiters of a rolled-back insert).
+    order = lock_order(order_id) if order_id is not None else None
     try:
         with transaction.atomic():
             PaymentEvent.objects.create(provider=provider.name, event_id=event.id, type=event.type)
     except IntegrityError:
         return False
-    found = Payment.objects.filter(provider=provider.name, provider_id=event.intent_id).values_list('order_id', flat=True)
-    if not found:
+    if order is None:
         logger.info('%s event %s names %s, which is not a payment of this shop.', provider.name, event.id, event.intent_id)
         return True
-    # Order, then payment: the order in which every payment write locks them.
-    order = lock_order(found[0])
     payment = Payment.objects.select_for_update().get(provider=provider.name, provider_id=event.intent_id)
     if event.type == 'charge.refunded':
         apply_refund(order=order, payment=payment, fully_refunded=event.fully_refunded, amount=event.amount)

@@ -304,7 +304,9 @@ class OrderViewSet(ModelViewSet):
         502: OpenApiResponse(description='The payment provider did not refund the paid order: it stays paid.')})
     @action(detail=True, methods=['POST'])
     def cancel(self, request, pk=None):
-        return Response(self.serialize_order(services.cancel_order(order=self.get_object())))
+        order = self.get_object()
+        may_refund = request.user.has_perm('store.cancel_order')
+        return Response(self.serialize_order(services.cancel_order(order=order, may_refund=may_refund)))
 
     @extend_schema(request=None, responses={
         201: PaymentSerializer,

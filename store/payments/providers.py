@@ -6,6 +6,7 @@ collect an amount, refund it, and read the provider's webhook events.
   are set (STRIPE_API_BASE may point it at a local Stripe-compatible server).
 """
 import functools
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,6 +15,8 @@ from django.conf import settings
 
 from ..exceptions import InvalidWebhook, PaymentProviderError
 from ..models import Payment
+
+logger = logging.getLogger(__name__)
 
 # ISO 4217 currencies without a minor unit, which Stripe counts in whole units.
 ZERO_DECIMAL_CURRENCIES = frozenset({'BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX',
@@ -84,9 +87,12 @@ class StripeProvider:
     def call(self, method, *args, **kwargs):
         try:
             return method(*args, **kwargs)
+        except stripe.CardError as error:  # its message is written for the customer
+            raise PaymentProviderError(f'The payment provider refused the request: {error.user_message}') from error
         except stripe.StripeError as error:
-            raise PaymentProviderError(
-                f'The payment provider refused the request: {error.user_message or "no reason given"}.') from error
+            # The SDK's text may name hosts and internals: logged, not answered.
+            logger.warning('Stripe call %s failed: %s', getattr(method, '__name__', method), error)
+            raise PaymentProviderError('The payment provider refused the request or could not be reached.') from error
 
     def intent(self, stripe_intent):
         data = stripe_intent.to_dict(recursive=False)  # the SDK's objects are not dicts

@@ -7,6 +7,7 @@ from model_bakery import baker
 from rest_framework import status
 
 from store import services
+from store.exceptions import OrderError
 from store.models import Order
 
 from .factories import customer_of, inventory
@@ -215,3 +216,16 @@ class TestCancelOrder:
 
         assert response.status_code == status.HTTP_204_NO_CONTENT
         assert inventory(mug) == 10
+
+
+@pytest.mark.django_db
+def test_an_owners_cancel_of_an_order_paid_since_its_permission_check_is_refused(make_customer, mug):
+    # The view asks the permission on the order it read; the service decides on the locked row.
+    order = place(make_customer(), (mug, 2))
+    Order.objects.filter(pk=order.pk).update(payment_status=Order.PAYMENT_STATUS_COMPLETE)
+
+    with pytest.raises(OrderError, match='^This order has been paid meanwhile: only staff can cancel it now.$'):
+        services.cancel_order(order=order, may_refund=False)
+
+    order.refresh_from_db()
+    assert (order.payment_status, order.cancelled_at, inventory(mug)) == ('C', None, 8)

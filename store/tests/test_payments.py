@@ -313,8 +313,8 @@ class TestStripePayment:
 
         assert response.status_code == status.HTTP_502_BAD_GATEWAY
         assert response.headers['Content-Type'] == 'application/json'
-        assert set(response.json()) == {'detail'}
-        assert response.json()['detail'].startswith('The payment provider refused the request: ')
+        # The SDK's own text (which names the host) is logged, not answered.
+        assert response.json() == {'detail': 'The payment provider refused the request or could not be reached.'}
         assert not Payment.objects.exists()
         assert Order.objects.get(pk=order.pk).payment_status == Order.PAYMENT_STATUS_PENDING
 
