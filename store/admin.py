@@ -226,12 +226,8 @@ class OrderItemInline(admin.TabularInline):
         return super().get_queryset(request).select_related('product')
 
 
-class PaymentInline(admin.TabularInline):
-    """Each attempt to collect the order's total; written by the payment services only."""
-    model = models.Payment
-    fields = ['provider', 'provider_id', 'amount', 'currency', 'status', 'flagged_reason', 'refund_id',
-              'created_at', 'updated_at']
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """Rows staff look at but never add, change or delete here (others write them)."""
     extra = 0
     can_delete = False
 
@@ -240,6 +236,17 @@ class PaymentInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PaymentInline(ReadOnlyInline):
+    """Each attempt to collect the order's total; written by the payment services only."""
+    model = models.Payment
+    fields = ['provider', 'provider_id', 'amount', 'currency', 'status', 'flagged_reason', 'refund_id',
+              'created_at', 'updated_at']
+    readonly_fields = fields
 
 
 @admin.register(models.Order)
@@ -264,21 +271,11 @@ class OrderAdmin(LockedChangeMixin, admin.ModelAdmin):
             services.price_order(order=form.instance)
 
 
-class CartItemInline(admin.TabularInline):
+class CartItemInline(ReadOnlyInline):
+    """Carts are filled through the API."""
     model = models.CartItem
     fields = ['product', 'quantity', 'unit_price', 'total_price']
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description='unit price')
     def unit_price(self, item):

@@ -40,7 +40,7 @@ from .models import (
     Product,
     tax_on,
 )
-from .payments.providers import get_provider, to_minor_units
+from .payments.providers import ManualProvider, get_provider, to_minor_units
 from .signals import order_created
 from .tasks import queue_order_confirmation, queue_payment_received
 
@@ -232,13 +232,13 @@ def update_order(*, order, payment_status=None):
     order.save(update_fields=['payment_status'])
     if order.is_paid:
         # The manual attempt staff have just confirmed.
-        Payment.objects.filter(order=order, provider='manual', status__in=Payment.OPEN_STATUSES).update(
+        Payment.objects.filter(order=order, provider=ManualProvider.name, status__in=Payment.OPEN_STATUSES).update(
             status=Payment.STATUS_SUCCEEDED, updated_at=timezone.now())
         transaction.on_commit(lambda: queue_payment_received(order.pk))
     elif was_paid:
         # Staff take back their word: the manual attempt is open again (the customer's next POST payment
         # finds it, where a second manual attempt would collide with its provider id).
-        Payment.objects.filter(order=order, provider='manual', status=Payment.STATUS_SUCCEEDED).update(
+        Payment.objects.filter(order=order, provider=ManualProvider.name, status=Payment.STATUS_SUCCEEDED).update(
             status=Payment.STATUS_PENDING, updated_at=timezone.now())
     return order
 
@@ -339,7 +339,7 @@ def start_payment(*, order):
     payment = next((attempt for attempt in attempts if attempt.is_open and (
         attempt.provider, attempt.amount, attempt.currency) == (provider.name, amount, order.currency)), None)
     if payment is not None:
-        if provider.name == 'manual':
+        if provider.name == ManualProvider.name:
             return payment, provider.create_intent(order=order, amount=amount, currency=order.currency,
                                                    idempotency_key=None)
         intent = provider.retrieve_intent(payment.provider_id)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from .. import services
 from ..exceptions import PaymentProviderError
 from ..models import Order, Payment
+from .providers import ManualProvider
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def reconcile_payments():
     apply what it says: a missed webhook never leaves a paid order pending."""
     due = (Payment.objects.filter(status__in=Payment.OPEN_STATUSES,
                                   created_at__lte=timezone.now() - settings.PAYMENT_RECONCILE_AFTER)
-           .exclude(provider='manual').order_by('pk').values_list('pk', flat=True))
+           .exclude(provider=ManualProvider.name).order_by('pk').values_list('pk', flat=True))
     statuses = {}
     for payment_id in due:
         try:
