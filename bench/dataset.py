@@ -94,25 +94,32 @@ def build(products, customers=2000, orders=5000, buyers=0, buyer_carts=0, paymen
         info['buyer_carts'] = [str(c) for c in carts]
         info['buyer_user_ids'] = list(range(customers + 1, total_users + 1))
 
-        # Unpaid orders of the buyers (order i is buyer i's, round robin): the first `payment_orders` to open
-        # a payment for, the rest with an open Stripe payment (pi_bench_<order id>) for a webhook to settle.
-        unpaid = range(orders + 1, orders + 1 + payment_orders + webhook_payments)
-        buyer_ids = range(customers + 1, total_users + 1)
-        insert(store.Order, (store.Order(id=i, customer_id=buyer_ids[i % buyers], payment_status='P', subtotal=SUBTOTAL,
-                                         tax=TAX, total=SUBTOTAL + TAX, currency='USD') for i in unpaid))
-        insert(store.OrderItem, (store.OrderItem(order_id=i, product_id=1, quantity=QUANTITY, unit_price=UNIT_PRICE)
-                                 for i in unpaid))
-        open_payments = unpaid[payment_orders:]
-        insert(store.Payment, (store.Payment(order_id=i, provider='stripe', provider_id=f'pi_bench_{i}',
-                                             amount=TOTAL_CENTS, currency='USD', status='pending')
-                               for i in open_payments))
-        info['payment_orders'] = [(i, buyer_ids[i % buyers]) for i in unpaid[:payment_orders]]
-        info['webhook_payments'] = [f'pi_bench_{i}' for i in open_payments]
-        info['payment_amount'] = TOTAL_CENTS
+    if payment_orders or webhook_payments:
+        build_payments(info, customers, orders, buyers, payment_orders, webhook_payments)
 
     info['deep_page'] = max(1, (products + 9) // 10 // 2)
     info['detail_id'] = products // 2 or 1
     return info
+
+
+@transaction.atomic
+def build_payments(info, customers, orders, buyers, payment_orders, webhook_payments):
+    """Unpaid orders of the buyers (order i is buyer i's, round robin): the first `payment_orders` to open a
+    payment for, the rest with an open Stripe payment (pi_bench_<order id>) for a webhook to settle.
+    Apart from build(): a checkout from before payments (--app-dir, --versus) has no such columns."""
+    unpaid = range(orders + 1, orders + 1 + payment_orders + webhook_payments)
+    buyer_ids = range(customers + 1, customers + buyers + 1)
+    insert(store.Order, (store.Order(id=i, customer_id=buyer_ids[i % buyers], payment_status='P', subtotal=SUBTOTAL,
+                                     tax=TAX, total=SUBTOTAL + TAX, currency='USD') for i in unpaid))
+    insert(store.OrderItem, (store.OrderItem(order_id=i, product_id=1, quantity=QUANTITY, unit_price=UNIT_PRICE)
+                             for i in unpaid))
+    open_payments = unpaid[payment_orders:]
+    insert(store.Payment, (store.Payment(order_id=i, provider='stripe', provider_id=f'pi_bench_{i}',
+                                         amount=TOTAL_CENTS, currency='USD', status='pending')
+                           for i in open_payments))
+    info['payment_orders'] = [(i, buyer_ids[i % buyers]) for i in unpaid[:payment_orders]]
+    info['webhook_payments'] = [f'pi_bench_{i}' for i in open_payments]
+    info['payment_amount'] = TOTAL_CENTS
 
 
 def new_cart_with_items(products, lines, rng):

@@ -92,8 +92,13 @@ def measure_scale(args, quick, rounds, seconds, repeats, memory_marks, mysql, tm
     app_port, floor_port, memory_port = ports
     env = server_environment(database_url, tmp, stripe.url)
     setup_django(env, args.app_dir)
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
+
+    # Payments came with issue 15: an older checkout measured (--app-dir, --versus) has none. The A/B
+    # (--build-only) compares the endpoint rows only.
+    with_payments = hasattr(settings, 'PAYMENT_PROVIDER') and not args.build_only
 
     report = {'products': args.products, 'database': connection.vendor, 'quick': quick,
               'concurrency': CONCURRENCY, 'rounds': rounds, 'round_seconds': seconds,
@@ -107,7 +112,7 @@ def measure_scale(args, quick, rounds, seconds, repeats, memory_marks, mysql, tm
     report['migrate_seconds'] = round(time.perf_counter() - t0, 1)
     from bench import dataset
     order_carts = (200 if quick else 8000) if mysql else 0
-    payments = 300 if quick else 3000  # per measurement: each request uses one up
+    payments = (300 if quick else 3000) if with_payments else 0  # per measurement: each request uses one up
     t0 = time.perf_counter()
     info = dataset.build(args.products, buyers=8, buyer_carts=order_carts, payment_orders=payments,
                          webhook_payments=payments)
@@ -128,7 +133,8 @@ def measure_scale(args, quick, rounds, seconds, repeats, memory_marks, mysql, tm
     flow_queries, flow_ms = flow_in_process(inproc, args.products)
     order_queries = orders_in_process(inproc, info, args.products)
     report['order_queries_by_lines'] = order_queries
-    report['payment_queries'] = payments_in_process(inproc, info, env['STRIPE_WEBHOOK_SECRET'])
+    if with_payments:
+        report['payment_queries'] = payments_in_process(inproc, info, env['STRIPE_WEBHOOK_SECRET'])
     floor_bytes = measured['product list page 1 (uncached)']['bytes']
     log(f'   queries and in-process times measured; page 1 is {floor_bytes} bytes')
 
@@ -196,8 +202,9 @@ def measure_scale(args, quick, rounds, seconds, repeats, memory_marks, mysql, tm
         if mysql:
             report['orders'] = measure_orders(rounder, info, app, floor_get)
             log(f'   orders: {report["orders"]["app"]["rate"]} orders/s')
-        report['payments'] = measure_payments(rounder, info, app, floor_get, env['STRIPE_WEBHOOK_SECRET'])
-        for name, row in report['payments'].items():
+        if with_payments:
+            report['payments'] = measure_payments(rounder, info, app, floor_get, env['STRIPE_WEBHOOK_SECRET'])
+        for name, row in report.get('payments', {}).items():
             log(f'   {name}: {row["app"]["rate"]} req/s, floor {row["floor"]["rate"]}, ratio {row["ratio"]}, '
                 f'errors {row["app"]["errors"]} {row["app"]["first_error"] or ""}')
         report['cpu_seconds'] = {k: round(v, 1) for k, v in meter.totals.items()}
