@@ -296,6 +296,12 @@ class OrderViewSet(ModelViewSet):
         serializer.instance = services.update_order(
             order=serializer.instance, payment_status=serializer.validated_data.get('payment_status'))
 
+    @extend_schema(responses={
+        204: None,
+        400: OpenApiResponse(description='The order has a payment: cancel it (which refunds or voids the payment) instead.')})
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
     def perform_destroy(self, instance):
         services.delete_order(order=instance)
 
