@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from core.views import HomeView, RedocView, SchemaView, SwaggerView, favicon, health
+from store.dashboard import dashboard_view
 
 admin.site.site_header = 'Storefront Admin'
 admin.site.site_title = 'Storefront Admin'
@@ -13,6 +14,7 @@ admin.site.index_title = 'Admin Dashboard'
 urlpatterns = [
     path('', HomeView.as_view(), name='home'),
     path('favicon.ico', favicon, name='favicon'),
+    path('admin/dashboard/', dashboard_view, name='admin-dashboard'),  # before the admin's catch-all
     path('admin/', admin.site.urls),
     path('healthz/', health, name='health'),
     path('store/', include('store.urls')),

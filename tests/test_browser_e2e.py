@@ -4,16 +4,20 @@ Needs Debian's `chromium` package; without it these tests skip (the README's tes
 passes) and `.ci/run` installs it and runs them. Screenshots of each step go to
 $BROWSER_SCREENSHOTS_DIR (the CI log dir in .ci/run), else to the test's temporary directory.
 """
+import io
 import os
 import re
 import shutil
 import threading
+from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 from PIL import Image
 
 from store.models import Cart, Collection, Order, Product, ProductImage
@@ -226,4 +230,35 @@ def test_the_browsable_api_runs_its_scripts_under_the_content_security_policy(li
 
     assert '"name": "Cart List"' in page.inner_text('.response-info')
     assert not Cart.objects.exists()
+    assert policy_violations == []
+
+
+def test_staff_dashboard_draws_the_demo_orders_from_this_site_only(
+        live_server, page, screenshots, django_user_model, policy_violations):
+    call_command('seed_db', stdout=io.StringIO())
+    django_user_model.objects.create_user(
+        username='staff', email='staff@example.com', password='Staff-pass-42', is_staff=True, is_superuser=True)
+    blocked = block_other_hosts(page, live_server.url)
+
+    page.goto(f'{live_server.url}/admin/login/?next=/admin/')
+    page.fill('#id_username', 'staff')
+    page.fill('#id_password', 'Staff-pass-42')
+    page.click('input[type=submit]')
+    page.click('#dashboard-link')
+    page.wait_for_selector('#chart-orders')
+
+    assert page.url == f'{live_server.url}/admin/dashboard/'
+    for chart in ('#chart-orders', '#chart-revenue'):
+        assert page.locator(f'{chart} rect').count() >= 30  # a bar per day, days without orders too
+        box = page.locator(chart).bounding_box()
+        assert box['width'] > 600 and box['height'] > 100  # drawn at the page's width, its stylesheet applied
+    window_start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=29)
+    placed = Order.objects.filter(placed_at__gte=window_start).count()
+    assert placed > 0  # the demo orders spread over months: some are in the window
+    assert page.inner_text('#figure-orders') == f'{placed:,}'
+    for block in ('#top-products', '#low-stock', '#waiting-payment', '#waiting-ship'):
+        assert page.locator(f'{block} h2 a').get_attribute('href').startswith('/admin/store/')
+    assert page.locator('#top-products tbody tr').count() > 0
+    page.screenshot(path=screenshots / 'dashboard.png', full_page=True)
+    assert blocked == []
     assert policy_violations == []
