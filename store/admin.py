@@ -164,8 +164,14 @@ class PromotionAdmin(LockedChangeMixin, ProductsCountMixin, admin.ModelAdmin):
     products_relation, products_filter = 'product', 'promotions__id'
 
 
+class AddressInline(admin.StackedInline):
+    model = models.Address
+    extra = 0
+
+
 @admin.register(models.Customer)
 class CustomerAdmin(LockedChangeMixin, admin.ModelAdmin):
+    inlines = [AddressInline]
     autocomplete_fields = ['user']
     list_display = ['first_name', 'last_name', 'membership', 'orders']
     list_editable = ['membership']

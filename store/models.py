@@ -3,6 +3,7 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -187,11 +188,40 @@ class OrderItem(models.Model):
         ]
 
 
+# ISO 3166-1 alpha-2: the officially assigned codes (no library in this project ships the list).
+COUNTRY_CODES = frozenset("""
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ
+CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR
+GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO
+JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR
+MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO
+RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV
+TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
+""".split())
+
+
+def validate_country(value):
+    if value not in COUNTRY_CODES:
+        raise ValidationError(f'"{value}" is not an ISO 3166-1 alpha-2 country code (two upper-case letters, e.g. "US").')
+
+
 class Address(models.Model):
+    name = models.CharField(max_length=255, help_text='The recipient.')
     street = models.CharField(max_length=255)
     city = models.CharField(max_length=255)
     zip = models.CharField(max_length=20)
+    country = models.CharField(max_length=2, validators=[validate_country], help_text='ISO 3166-1 alpha-2 code.')
+    phone = models.CharField(max_length=32, blank=True)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
+
+    # The fields an order's shipping address copies (Order.shipping_address).
+    SNAPSHOT_FIELDS = ('name', 'street', 'city', 'zip', 'country', 'phone')
+
+    def __str__(self):
+        return f'{self.name}, {self.street}, {self.zip} {self.city}, {self.country}'
+
+    def snapshot(self):
+        return {field: getattr(self, field) for field in self.SNAPSHOT_FIELDS}
 
 
 class Cart(models.Model):

@@ -6,6 +6,7 @@ from django.db import models
 from rest_framework import serializers
 
 from .models import (
+    Address,
     Cart,
     CartItem,
     Collection,
@@ -180,6 +181,14 @@ class CustomerSerializer(serializers.ModelSerializer):
         if Customer.objects.filter(user_id=value).exists():
             raise serializers.ValidationError('This user already has a customer profile.')
         return value
+
+
+class AddressSerializer(serializers.ModelSerializer):
+    """An address of the customer's address book (/store/customers/me/addresses/)."""
+
+    class Meta:
+        model = Address
+        fields = ['id', 'name', 'street', 'city', 'zip', 'country', 'phone']
 
 
 class OrderItemSerializer(serializers.ModelSerializer):

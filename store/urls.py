@@ -8,6 +8,8 @@ router.register('products', views.ProductViewSet, basename='products')
 router.register('collections', views.CollectionViewSet)
 router.register('carts', views.CartViewSet)
 router.register('customers', views.CustomerViewSet)
+# The address book of `customers/me/`: `me` and `addresses` are no customer ids, so no route of `customers/{pk}/` matches it.
+router.register('customers/me/addresses', views.AddressViewSet, basename='customer-addresses')
 router.register('orders', views.OrderViewSet, basename='orders')
 
 # Nested routers: format suffixes as on the parent, but no API root of their own (the parent has it).

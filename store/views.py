@@ -26,7 +26,7 @@ from .filters import (
     ProductFilterBackend,
     StableOrderingFilter,
 )
-from .models import Cart, CartItem, Collection, Customer, Order, Product
+from .models import Address, Cart, CartItem, Collection, Customer, Order, Product
 from .pagination import DefaultPagination
 from .payments.providers import StripeProvider, get_provider
 from .permissions import (
@@ -39,6 +39,7 @@ from .permissions import (
 from .selectors import customer_of, orders_with_items
 from .serializers import (
     AddCartItemSerializer,
+    AddressSerializer,
     CartItemSerializer,
     CartSerializer,
     CollectionSerializer,
@@ -240,6 +241,18 @@ class CustomerViewSet(UpdateInPlaceMixin, ProtectedDestroyMixin, ModelViewSet):
         serializer.is_valid(raise_exception=True)
         self.perform_update(serializer)
         return Response(serializer.data)
+
+
+class AddressViewSet(UpdateInPlaceMixin, ModelViewSet):
+    """The logged-in user's own address book: anyone else's address is a 404, staff's included."""
+    serializer_class = AddressSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        return Address.objects.filter(customer__user_id=self.request.user.id).order_by('id')
+
+    def perform_create(self, serializer):
+        serializer.save(customer=customer_of(self.request.user))
 
 
 class OrderViewSet(ModelViewSet):

@@ -9,6 +9,9 @@ Carts are anonymous by design (course part 2, DECISIONS §3): a cart's unguessab
 anyone holding it may read, fill, delete or order it. The matrix records that as intended, not as a hole.
 """
 import pytest
+from model_bakery import baker
+
+from store.models import Address
 
 from .security_helpers import image_file, product_body
 
@@ -44,6 +47,8 @@ ROUTES = {
     'customers-detail': lambda w: f'/store/customers/{w.owner_customer.pk}/',           # the owner's profile
     'customers-detail-no-orders': lambda w: f'/store/customers/{w.other_customer.pk}/',  # deletable profile
     'customers-me': lambda w: '/store/customers/me/',
+    'customer-addresses-list': lambda w: '/store/customers/me/addresses/',
+    'customer-addresses-detail': lambda w: f'/store/customers/me/addresses/{owner_address(w).pk}/',  # the owner's
     'customers-history': lambda w: f'/store/customers/{w.owner_customer.pk}/history/',
     'orders-list': lambda w: '/store/orders/',
     'orders-detail': lambda w: f'/store/orders/{w.order.pk}/',                           # the owner's order
@@ -53,6 +58,15 @@ ROUTES = {
     'users-list': lambda w: '/auth/users/',
     'users-me': lambda w: '/auth/users/me/',
 }
+
+def owner_address(world):
+    """The owner's address (one per world, made when a route first needs it)."""
+    if not hasattr(world, 'owner_address'):
+        world.owner_address = baker.make(Address, customer=world.owner_customer, **ADDRESS)
+    return world.owner_address
+
+
+ADDRESS = {'name': 'Ada', 'street': '1 Main St', 'city': 'Springfield', 'zip': '12345', 'country': 'US'}
 
 JSON = 'json'
 MULTIPART = 'multipart'
@@ -82,6 +96,9 @@ BODIES = {
     ('PATCH', 'customers-detail'): lambda w: ({'phone': '555'}, JSON),
     ('PUT', 'customers-me'): lambda w: ({'phone': '555', 'birth_date': '1990-01-01'}, JSON),
     ('PATCH', 'customers-me'): lambda w: ({'phone': '555'}, JSON),
+    ('POST', 'customer-addresses-list'): lambda w: (ADDRESS, JSON),
+    ('PUT', 'customer-addresses-detail'): lambda w: (ADDRESS, JSON),
+    ('PATCH', 'customer-addresses-detail'): lambda w: ({'city': 'Shelbyville'}, JSON),
     ('POST', 'orders-list'): lambda w: ({'cart_id': str(w.cart.pk)}, JSON),
     ('PATCH', 'orders-detail'): lambda w: ({'payment_status': 'C'}, JSON),
     ('PUT', 'orders-detail'): lambda w: ({'payment_status': 'C'}, JSON),
@@ -145,6 +162,13 @@ MATRIX_TABLE = [
     ('GET',    'customers-me',                401, 200, 200, 200),
     ('PUT',    'customers-me',                401, 200, 200, 200),
     ('PATCH',  'customers-me',                401, 200, 200, 200),
+    # Address book: any authenticated user's own addresses; anyone else's is a 404 (staff's too).
+    ('GET',    'customer-addresses-list',     401, 200, 200, 200),
+    ('POST',   'customer-addresses-list',     401, 201, 201, 201),
+    ('GET',    'customer-addresses-detail',   401, 200, 404, 404),
+    ('PUT',    'customer-addresses-detail',   401, 200, 404, 404),
+    ('PATCH',  'customer-addresses-detail',   401, 200, 404, 404),
+    ('DELETE', 'customer-addresses-detail',   401, 204, 404, 404),
     # History needs store.view_history, which is_staff alone does not give.
     ('GET',    'customers-history',           401, 403, 403, 403),
     # Orders: authenticated; non-staff see only their own (someone else's is a 404); PATCH/DELETE staff only.
