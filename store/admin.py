@@ -260,7 +260,7 @@ class OrderAdmin(LockedChangeMixin, admin.ModelAdmin):
     form = OrderAdminForm
     autocomplete_fields = ['customer']
     inlines = [OrderItemInline, PaymentInline]
-    readonly_fields = ['subtotal', 'tax', 'total', 'currency']
+    readonly_fields = ['subtotal', 'tax', 'total', 'currency', 'shipping_address']
     list_display = ['id', 'placed_at', 'customer', 'payment_status', 'total']
     list_filter = ['payment_status', 'placed_at']
     list_per_page = 20

@@ -125,6 +125,9 @@ class Order(models.Model):
     tax = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0), editable=False)
     total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0), editable=False)
     currency = models.CharField(max_length=3, default='USD', editable=False)
+    # A copy of the address it ships to (Address.snapshot()): editing or deleting that address later
+    # never changes where an order went.
+    shipping_address = models.JSONField(null=True, blank=True, editable=False)
 
     def __str__(self):
         return f'Order {self.pk}'
@@ -222,6 +225,9 @@ class Address(models.Model):
 
     def snapshot(self):
         return {field: getattr(self, field) for field in self.SNAPSHOT_FIELDS}
+
+    class Meta:
+        verbose_name_plural = 'addresses'
 
 
 class Cart(models.Model):

@@ -42,3 +42,8 @@ class IsOrderOwner(permissions.BasePermission):
 
     def has_object_permission(self, request, view, order):
         return order.customer.user_id == request.user.id
+
+
+class IsOrderOwnerForAddress(IsOrderOwner):
+    """Only the customer who placed an order says where it ships."""
+    message = 'Only the customer who placed this order may set its shipping address.'

@@ -191,6 +191,15 @@ class AddressSerializer(serializers.ModelSerializer):
         fields = ['id', 'name', 'street', 'city', 'zip', 'country', 'phone']
 
 
+class ShippingAddressSerializer(serializers.ModelSerializer):
+    """An order's shipping address: an address's fields without its id, validated as the address book's,
+    shown from the order's snapshot (a dict)."""
+
+    class Meta:
+        model = Address
+        fields = list(Address.SNAPSHOT_FIELDS)
+
+
 class OrderItemSerializer(serializers.ModelSerializer):
     product = SimpleProductSerializer()
 
@@ -201,11 +210,12 @@ class OrderItemSerializer(serializers.ModelSerializer):
 
 class OrderSerializer(serializers.ModelSerializer):
     items = OrderItemSerializer(many=True)
+    shipping_address = ShippingAddressSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Order
         fields = ['id', 'customer', 'placed_at', 'payment_status', 'items', 'cancelled_at',
-                  'subtotal', 'tax', 'total', 'currency']
+                  'subtotal', 'tax', 'total', 'currency', 'shipping_address']
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -227,5 +237,35 @@ class UpdateOrderSerializer(serializers.ModelSerializer):
         fields = ['payment_status']
 
 
-class CreateOrderSerializer(serializers.Serializer):
+class OrderAddressSerializer(serializers.Serializer):
+    """Where an order ships: one of the caller's addresses (`address_id`) or an address given in full
+    (`shipping_address`). Validated, it holds the snapshot to store in `shipping_address` (None: none given)."""
+    address_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
+                                          help_text="The id of one of the caller's addresses.")
+    shipping_address = ShippingAddressSerializer(required=False)
+    address_required = True
+
+    def validate_address_id(self, value):
+        address = Address.objects.filter(pk=value, customer__user_id=self.context['request'].user.id).first()
+        if address is None:
+            raise serializers.ValidationError('No address with the given ID was found in your address book.')
+        return address
+
+    def validate(self, data):
+        if 'address_id' in data and 'shipping_address' in data:
+            raise serializers.ValidationError({'address_id': ['Give either address_id or shipping_address, not both.']})
+        if 'address_id' in data:
+            data['shipping_address'] = data.pop('address_id').snapshot()
+        elif 'shipping_address' in data:
+            data['shipping_address'] = Address(**data['shipping_address']).snapshot()  # the phone defaulted
+        elif self.address_required:
+            raise serializers.ValidationError({'address_id': ['Give address_id or shipping_address.']})
+        else:
+            data['shipping_address'] = None
+        return data
+
+
+class CreateOrderSerializer(OrderAddressSerializer):
+    """The course's `{"cart_id"}`; the shipping address is optional (the owner may set it later)."""
     cart_id = serializers.UUIDField()
+    address_required = False

@@ -129,8 +129,9 @@ def remove_cart_item(*, item):
 
 
 @transaction.atomic
-def place_order(*, customer, cart_id, idempotency_key=None):
+def place_order(*, customer, cart_id, idempotency_key=None, shipping_address=None):
     """Turn a cart into an order: lock, check and decrement stock, snapshot prices, delete the cart.
+    `shipping_address` is the address's snapshot (Address.snapshot()), or None to set it later.
 
     Returns (order, created). A retry with an Idempotency-Key this customer already used for the same
     cart returns the original order and writes nothing.
@@ -162,6 +163,7 @@ def place_order(*, customer, cart_id, idempotency_key=None):
         raise InsufficientStock(shortages)
 
     order = Order.objects.create(customer=customer, cart_id=cart_id, idempotency_key=idempotency_key or None,
+                                 shipping_address=shipping_address,
                                  **order_amounts((quantities[pk], product.unit_price) for pk, product in products.items()))
     OrderItem.objects.bulk_create(
         OrderItem(order=order, product=product, quantity=quantities[pk], unit_price=product.unit_price)
@@ -240,6 +242,18 @@ def update_order(*, order, payment_status=None):
         # finds it, where a second manual attempt would collide with its provider id).
         Payment.objects.filter(order=order, provider=ManualProvider.name, status=Payment.STATUS_SUCCEEDED).update(
             status=Payment.STATUS_PENDING, updated_at=timezone.now())
+    return order
+
+
+@transaction.atomic
+def set_order_address(*, order, shipping_address):
+    """Set where an order ships (an address's snapshot): only while it is unpaid and not cancelled, since
+    a paid order may be on its way."""
+    order = lock_order(order.pk)
+    if order.is_cancelled or not order.is_unpaid:
+        raise OrderError('The shipping address can be set only while the order is unpaid, unshipped and not cancelled.')
+    order.shipping_address = shipping_address
+    order.save(update_fields=['shipping_address'])
     return order
 
 

@@ -33,6 +33,7 @@ from .permissions import (
     CanCancelOrder,
     IsAdminOrReadAndCreateOnly,
     IsOrderOwner,
+    IsOrderOwnerForAddress,
     IsAdminOrReadOnly,
     ViewCustomerHistoryPermission,
 )
@@ -45,6 +46,7 @@ from .serializers import (
     CollectionSerializer,
     CreateOrderSerializer,
     CustomerSerializer,
+    OrderAddressSerializer,
     OrderSerializer,
     PaymentSerializer,
     ProductImageSerializer,
@@ -266,6 +268,8 @@ class OrderViewSet(ModelViewSet):
             return [IsAuthenticated(), CanCancelOrder()]
         if self.action == 'payment':
             return [IsAuthenticated(), IsOrderOwner()]
+        if self.action == 'address':
+            return [IsAuthenticated(), IsOrderOwnerForAddress()]
         return [IsAuthenticated()]
 
     def get_serializer_class(self):
@@ -297,11 +301,12 @@ class OrderViewSet(ModelViewSet):
         if len(idempotency_key) > self.MAX_IDEMPOTENCY_KEY_LENGTH:
             raise serializers.ValidationError(
                 {'Idempotency-Key': [f'Ensure this header has no more than {self.MAX_IDEMPOTENCY_KEY_LENGTH} characters.']})
-        serializer = CreateOrderSerializer(data=request.data)
+        serializer = CreateOrderSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         order, created = services.place_order(customer=customer_of(request.user),
                                               cart_id=serializer.validated_data['cart_id'],
-                                              idempotency_key=idempotency_key or None)
+                                              idempotency_key=idempotency_key or None,
+                                              shipping_address=serializer.validated_data['shipping_address'])
         headers = {} if created else {'Idempotent-Replayed': 'true'}
         return Response(self.serialize_order(order), status=status.HTTP_201_CREATED, headers=headers)
 
@@ -336,6 +341,18 @@ class OrderViewSet(ModelViewSet):
         """Open the order's payment, or get the open one back: calling again never makes a second intent."""
         payment, intent = services.start_payment(order=self.get_object())
         return Response(PaymentSerializer(payment, context={'intent': intent}).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary='Set the shipping address of an order', request=OrderAddressSerializer, responses={
+        200: OrderSerializer,
+        400: OpenApiResponse(description='The address is invalid or not yours, or the order is paid, shipped or cancelled.')})
+    @action(detail=True, methods=['POST'])
+    def address(self, request, pk=None):
+        """Set where the order ships, while it is unpaid, unshipped and not cancelled (the owner only)."""
+        order = self.get_object()
+        serializer = OrderAddressSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        order = services.set_order_address(order=order, shipping_address=serializer.validated_data['shipping_address'])
+        return Response(self.serialize_order(order))
 
     def serialize_order(self, order):
         """The order as the list and detail show it, read back with its items (a 404 if a concurrent

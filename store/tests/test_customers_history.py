@@ -15,7 +15,7 @@ from .factories import customer_of
 CUSTOMER_HISTORY_MAX_QUERIES = 5
 
 ORDER_FIELDS = {'id', 'customer', 'placed_at', 'payment_status', 'items', 'cancelled_at',
-                'subtotal', 'tax', 'total', 'currency'}
+                'subtotal', 'tax', 'total', 'currency', 'shipping_address'}
 
 
 def history_url(customer_id):
@@ -36,6 +36,7 @@ def order_json(order):
         'cancelled_at': None,
         'subtotal': float(order.subtotal), 'tax': float(order.tax), 'total': float(order.total),
         'currency': order.currency,
+        'shipping_address': None,
     }
 
 

@@ -44,6 +44,7 @@ class TestCancelOrder:
                        'unit_price': 8.99, 'quantity': 2}],
             'cancelled_at': timestamp(order.cancelled_at),
             'subtotal': 17.98, 'tax': 1.8, 'total': 19.78, 'currency': 'USD',
+            'shipping_address': None,
         }
 
     def test_returns_the_stock_and_keeps_the_rows(self, authenticate, api_client, mug, tea):

@@ -73,6 +73,7 @@ class TestListOrders:
                        'unit_price': 8.99, 'quantity': 2}],
             'cancelled_at': timestamp(order.cancelled_at),
             'subtotal': 17.98, 'tax': 1.8, 'total': 19.78, 'currency': 'USD',
+            'shipping_address': None,
         }]
 
     @pytest.mark.parametrize('is_staff', [False, True], ids=['customer', 'staff'])
@@ -105,7 +106,7 @@ class TestRetrieveOrder:
         assert response.status_code == status.HTTP_200_OK
         body = response.json()
         assert set(body) == {'id', 'customer', 'placed_at', 'payment_status', 'items', 'cancelled_at',
-                             'subtotal', 'tax', 'total', 'currency'}
+                             'subtotal', 'tax', 'total', 'currency', 'shipping_address'}
         assert (body['id'], body['customer'], body['cancelled_at']) == (order.pk, order.customer_id, None)
         assert sorted((item['product']['id'], item['quantity']) for item in body['items']) == sorted(
             [(mug.pk, 2), (tea.pk, 1)])

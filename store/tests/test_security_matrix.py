@@ -54,6 +54,7 @@ ROUTES = {
     'orders-detail': lambda w: f'/store/orders/{w.order.pk}/',                           # the owner's order
     'orders-cancel': lambda w: f'/store/orders/{w.order.pk}/cancel/',
     'orders-payment': lambda w: f'/store/orders/{w.order.pk}/payment/',
+    'orders-address': lambda w: f'/store/orders/{w.order.pk}/address/',
     'payments-stripe-webhook': lambda w: '/store/payments/stripe/webhook/',
     'users-list': lambda w: '/auth/users/',
     'users-me': lambda w: '/auth/users/me/',
@@ -104,6 +105,7 @@ BODIES = {
     ('PUT', 'orders-detail'): lambda w: ({'payment_status': 'C'}, JSON),
     ('POST', 'orders-cancel'): lambda w: ({}, JSON),
     ('POST', 'orders-payment'): lambda w: ({}, JSON),
+    ('POST', 'orders-address'): lambda w: ({'shipping_address': ADDRESS}, JSON),
     # Unsigned: whoever posts it, the signature is all that authenticates a webhook.
     ('POST', 'payments-stripe-webhook'): lambda w: ({'id': 'evt_1', 'type': 'payment_intent.succeeded'}, JSON),
 }
@@ -182,6 +184,8 @@ MATRIX_TABLE = [
     ('POST',   'orders-cancel',               401, 200, 404, 403),
     # Paying: the owner only (manual, the default provider); others' orders are hidden, staff pay for none.
     ('POST',   'orders-payment',              401, 201, 404, 403),
+    # The shipping address: the owner only while unpaid (others' orders are hidden; staff set none).
+    ('POST',   'orders-address',              401, 200, 404, 403),
     # The Stripe webhook: no authentication, the signature decides (an unsigned body is a 400 for anyone).
     ('POST',   'payments-stripe-webhook',     400, 400, 400, 400),
     # djoser: authenticated (non-staff see only themselves in the list).
