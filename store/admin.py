@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db.models import Count, DecimalField, Sum
@@ -12,6 +13,8 @@ from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
 from . import models, services
+from .exceptions import StoreError
+from .serializers import ShipOrderSerializer
 from .caching import invalidate_catalogue
 
 
@@ -255,14 +258,24 @@ class PaymentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class OrderActionForm(ActionForm):
+    """The changelist's action bar, with what the "ship" action needs."""
+    carrier = forms.CharField(required=False)
+    tracking_number = forms.CharField(required=False)
+    override = forms.BooleanField(required=False, label='Ship unpaid (manual payments)')
+
+
 @admin.register(models.Order)
 class OrderAdmin(LockedChangeMixin, admin.ModelAdmin):
     form = OrderAdminForm
+    action_form = OrderActionForm
+    actions = ['ship', 'deliver']
     autocomplete_fields = ['customer']
     inlines = [OrderItemInline, PaymentInline]
-    readonly_fields = ['subtotal', 'tax', 'total', 'currency', 'shipping_address']
-    list_display = ['id', 'placed_at', 'customer', 'payment_status', 'total']
-    list_filter = ['payment_status', 'placed_at']
+    readonly_fields = ['subtotal', 'tax', 'total', 'currency', 'shipping_address',
+                       'fulfilment_status', 'carrier', 'tracking_number', 'shipped_at', 'delivered_at']
+    list_display = ['id', 'placed_at', 'customer', 'payment_status', 'fulfilment_status', 'total']
+    list_filter = ['payment_status', 'fulfilment_status', 'placed_at']
     list_per_page = 20
     list_select_related = ['customer__user']
     ordering = ['-placed_at']
@@ -275,6 +288,37 @@ class OrderAdmin(LockedChangeMixin, admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         if not change:  # placed here by staff: its money is fixed from the lines just saved
             services.price_order(order=form.instance)
+
+    @admin.action(description='Ship the selected orders (with the carrier and tracking number given)')
+    def ship(self, request, queryset):
+        # The API's rules for the carrier and tracking number (required, lengths).
+        serializer = ShipOrderSerializer(data={
+            'carrier': request.POST.get('carrier', ''), 'tracking_number': request.POST.get('tracking_number', ''),
+            'override': bool(request.POST.get('override'))})
+        if not serializer.is_valid():
+            errors = '; '.join(f'{field}: {" ".join(map(str, messages_))}' for field, messages_ in serializer.errors.items())
+            self.message_user(request, f'Nothing shipped. {errors}', messages.ERROR)
+            return
+        self.apply_to_each(request, queryset, 'shipped',
+                           lambda order: services.ship_order(order=order, **serializer.validated_data))
+
+    @admin.action(description='Mark the selected orders delivered')
+    def deliver(self, request, queryset):
+        self.apply_to_each(request, queryset, 'delivered', lambda order: services.deliver_order(order=order))
+
+    def apply_to_each(self, request, queryset, done, change):
+        """Run a service on each selected order (in its own transaction); refusals are reported per order."""
+        changed = 0
+        for order in queryset.order_by('pk'):
+            try:
+                change(order)
+            except StoreError as error:
+                self.message_user(request, f'{order}: {error}', messages.ERROR)
+            else:
+                changed += 1
+        if changed:
+            message = ngettext('%(count)d order was %(done)s.', '%(count)d orders were %(done)s.', changed)
+            self.message_user(request, message % {'count': changed, 'done': done}, messages.SUCCESS)
 
 
 class CartItemInline(ReadOnlyInline):

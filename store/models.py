@@ -112,6 +112,11 @@ class Order(models.Model):
         (PAYMENT_STATUS_REFUNDED, 'Refunded'),
     ]
     UNPAID_STATUSES = (PAYMENT_STATUS_PENDING, PAYMENT_STATUS_FAILED)
+    FULFILMENT_UNFULFILLED = 'unfulfilled'
+    FULFILMENT_SHIPPED = 'shipped'
+    FULFILMENT_DELIVERED = 'delivered'
+    FULFILMENT_STATUS_CHOICES = [(status, status.capitalize()) for status in (
+        FULFILMENT_UNFULFILLED, FULFILMENT_SHIPPED, FULFILMENT_DELIVERED)]
     placed_at = models.DateTimeField(auto_now_add=True)
     payment_status = models.CharField(max_length=1, choices=PAYMENT_STATUS_CHOICES, default=PAYMENT_STATUS_PENDING)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT)
@@ -128,6 +133,13 @@ class Order(models.Model):
     # A copy of the address it ships to (Address.snapshot()): editing or deleting that address later
     # never changes where an order went.
     shipping_address = models.JSONField(null=True, blank=True, editable=False)
+    # Fulfilment: moved by staff through services.ship_order and deliver_order only.
+    fulfilment_status = models.CharField(max_length=11, choices=FULFILMENT_STATUS_CHOICES,
+                                         default=FULFILMENT_UNFULFILLED, editable=False)
+    carrier = models.CharField(max_length=100, blank=True, editable=False)
+    tracking_number = models.CharField(max_length=100, blank=True, editable=False)
+    shipped_at = models.DateTimeField(null=True, blank=True, editable=False)
+    delivered_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self):
         return f'Order {self.pk}'
@@ -143,6 +155,11 @@ class Order(models.Model):
     @property
     def is_unpaid(self):
         return self.payment_status in self.UNPAID_STATUSES
+
+    @property
+    def is_shipped(self):
+        """Shipped or delivered: the goods have left, so the order is no longer cancelled or changed."""
+        return self.fulfilment_status != self.FULFILMENT_UNFULFILLED
 
     def may_take_payment_status(self, payment_status):
         """A cancelled order's stock went back: it is never marked paid. Refunds are made by cancelling a

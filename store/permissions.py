@@ -33,7 +33,7 @@ class CanCancelOrder(permissions.BasePermission):
     def has_object_permission(self, request, view, order):
         if request.user.has_perm('store.cancel_order'):
             return True
-        return order.customer.user_id == request.user.id and order.is_unpaid
+        return order.customer.user_id == request.user.id and order.is_unpaid and not order.is_shipped
 
 
 class IsOrderOwner(permissions.BasePermission):

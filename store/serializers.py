@@ -215,7 +215,8 @@ class OrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = ['id', 'customer', 'placed_at', 'payment_status', 'items', 'cancelled_at',
-                  'subtotal', 'tax', 'total', 'currency', 'shipping_address']
+                  'subtotal', 'tax', 'total', 'currency', 'shipping_address',
+                  'fulfilment_status', 'carrier', 'tracking_number', 'shipped_at', 'delivered_at']
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -263,6 +264,13 @@ class OrderAddressSerializer(serializers.Serializer):
         else:
             data['shipping_address'] = None
         return data
+
+
+class ShipOrderSerializer(serializers.Serializer):
+    carrier = serializers.CharField(max_length=Order._meta.get_field('carrier').max_length)
+    tracking_number = serializers.CharField(max_length=Order._meta.get_field('tracking_number').max_length)
+    override = serializers.BooleanField(
+        default=False, help_text='Ship an order not marked paid yet (the manual payment provider only).')
 
 
 class CreateOrderSerializer(OrderAddressSerializer):

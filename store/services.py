@@ -42,7 +42,7 @@ from .models import (
 )
 from .payments.providers import ManualProvider, get_provider, to_minor_units
 from .signals import order_created
-from .tasks import queue_order_confirmation, queue_payment_received
+from .tasks import queue_order_confirmation, queue_order_shipped, queue_payment_received
 
 logger = logging.getLogger(__name__)
 
@@ -250,7 +250,7 @@ def set_order_address(*, order, shipping_address):
     """Set where an order ships (an address's snapshot): only while it is unpaid and not cancelled, since
     a paid order may be on its way."""
     order = lock_order(order.pk)
-    if order.is_cancelled or not order.is_unpaid:
+    if order.is_cancelled or not order.is_unpaid or order.is_shipped:
         raise OrderError('The shipping address can be set only while the order is unpaid, unshipped and not cancelled.')
     order.shipping_address = shipping_address
     order.save(update_fields=['shipping_address'])
@@ -268,6 +268,8 @@ def cancel_order(*, order, may_refund=True):
     order = lock_order(order.pk)
     if order.is_cancelled:
         raise OrderError('This order is already cancelled.')
+    if order.is_shipped:
+        raise OrderError('This order has shipped: it can no longer be cancelled.')
     if not (may_refund or order.is_unpaid):
         raise OrderError('This order has been paid meanwhile: only staff can cancel it now.')
     if order.is_paid:
@@ -280,10 +282,50 @@ def cancel_order(*, order, may_refund=True):
 
 
 @transaction.atomic
+def ship_order(*, order, carrier, tracking_number, override=False):
+    """Mark a paid order with a shipping address shipped, and e-mail the customer its tracking number.
+
+    With the manual provider (payments confirmed by staff) `override` ships an order not marked paid yet.
+    A cancelled or refunded order never ships; a shipped one ships once.
+    """
+    order = lock_order(order.pk)
+    if order.is_cancelled:
+        raise OrderError('A cancelled or refunded order cannot ship.')
+    if order.is_shipped:
+        raise OrderError('This order has already shipped.')
+    if order.shipping_address is None:
+        raise OrderError('This order has no shipping address.')
+    if not order.is_paid:
+        if not override:
+            raise OrderError('Only a paid order ships.')
+        if get_provider().name != ManualProvider.name:
+            raise OrderError('Only the manual payment provider lets staff ship an unpaid order.')
+    order.fulfilment_status = Order.FULFILMENT_SHIPPED
+    order.carrier, order.tracking_number, order.shipped_at = carrier, tracking_number, timezone.now()
+    order.save(update_fields=['fulfilment_status', 'carrier', 'tracking_number', 'shipped_at'])
+    transaction.on_commit(lambda: queue_order_shipped(order.pk))
+    return order
+
+
+@transaction.atomic
+def deliver_order(*, order):
+    """Mark a shipped order delivered."""
+    order = lock_order(order.pk)
+    if order.fulfilment_status != Order.FULFILMENT_SHIPPED:
+        raise OrderError('Only a shipped order can be delivered.' if not order.is_shipped
+                         else 'This order was already delivered.')
+    order.fulfilment_status, order.delivered_at = Order.FULFILMENT_DELIVERED, timezone.now()
+    order.save(update_fields=['fulfilment_status', 'delivered_at'])
+    return order
+
+
+@transaction.atomic
 def delete_order(*, order):
     """Delete an order and its items; the stock of an order that was not cancelled goes back. An order
     that took (or may still take) a payment keeps its record: it is cancelled, not deleted."""
     order = lock_order(order.pk)
+    if order.is_shipped:
+        raise OrderError('This order has shipped: it can no longer be deleted.')
     if order.payments.exclude(status=Payment.STATUS_CANCELED).exists():
         raise OrderError('This order has a payment: cancel it (which refunds or voids the payment) instead.')
     if not order.is_cancelled:
@@ -475,7 +517,7 @@ def expire_order(*, order_id, now):
     stock. False if it was paid or cancelled meanwhile."""
     order = lock_order(order_id)
     expires_at = order.payment_expires_at()
-    if order.is_cancelled or not order.is_unpaid or expires_at is None or now < expires_at:
+    if order.is_cancelled or not order.is_unpaid or order.is_shipped or expires_at is None or now < expires_at:
         return False
     void_open_payments(order)
     restock(order)

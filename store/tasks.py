@@ -58,6 +58,26 @@ def queue_payment_received(order_id):
 
 
 @shared_task
+def send_order_shipped(order_id):
+    """E-mail the customer that their order shipped, with its carrier and tracking number."""
+    order = Order.objects.select_related('customer__user').get(pk=order_id)
+    user = order.customer.user
+    if not user.email:
+        logger.warning('Order %s: customer %s has no e-mail address; no shipping notice sent.', order.pk, user.pk)
+        return
+    BaseEmailMessage(template_name='store/emails/order_shipped.html',
+                     context={'order': order, 'user': user}).send([user.email])
+
+
+def queue_order_shipped(order_id):
+    """Queue the "shipped" e-mail; a broker outage leaves the order shipped, and is logged."""
+    try:
+        send_order_shipped.delay(order_id)
+    except Exception:
+        logger.exception('Could not queue the shipping notice of order %s.', order_id)
+
+
+@shared_task
 def notify_customers(message):
     """E-mail `message` to every customer with an address, over one SMTP connection."""
     recipients = Customer.objects.exclude(user__email='').values_list('user__email', flat=True)

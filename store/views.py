@@ -52,6 +52,7 @@ from .serializers import (
     ProductImageSerializer,
     ProductSerializer,
     ReviewSerializer,
+    ShipOrderSerializer,
     UpdateCartItemSerializer,
     UpdateOrderSerializer,
 )
@@ -270,6 +271,8 @@ class OrderViewSet(ModelViewSet):
             return [IsAuthenticated(), IsOrderOwner()]
         if self.action == 'address':
             return [IsAuthenticated(), IsOrderOwnerForAddress()]
+        if self.action in ('ship', 'deliver'):
+            return [IsAdminUser()]
         return [IsAuthenticated()]
 
     def get_serializer_class(self):
@@ -353,6 +356,24 @@ class OrderViewSet(ModelViewSet):
         serializer.is_valid(raise_exception=True)
         order = services.set_order_address(order=order, shipping_address=serializer.validated_data['shipping_address'])
         return Response(self.serialize_order(order))
+
+    @extend_schema(summary='Ship an order', request=ShipOrderSerializer, responses={
+        200: OrderSerializer,
+        400: OpenApiResponse(description='The order is unpaid, has no shipping address, is cancelled or refunded, '
+                                         'or has already shipped.')})
+    @action(detail=True, methods=['POST'])
+    def ship(self, request, pk=None):
+        """Mark a paid order shipped (staff): the customer is e-mailed the carrier and tracking number."""
+        order = self.get_object()
+        serializer = ShipOrderSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(self.serialize_order(services.ship_order(order=order, **serializer.validated_data)))
+
+    @extend_schema(summary='Mark an order delivered', request=None, responses={
+        200: OrderSerializer, 400: OpenApiResponse(description='The order has not shipped, or was already delivered.')})
+    @action(detail=True, methods=['POST'])
+    def deliver(self, request, pk=None):
+        return Response(self.serialize_order(services.deliver_order(order=self.get_object())))
 
     def serialize_order(self, order):
         """The order as the list and detail show it, read back with its items (a 404 if a concurrent

@@ -15,7 +15,8 @@ from .factories import customer_of
 CUSTOMER_HISTORY_MAX_QUERIES = 5
 
 ORDER_FIELDS = {'id', 'customer', 'placed_at', 'payment_status', 'items', 'cancelled_at',
-                'subtotal', 'tax', 'total', 'currency', 'shipping_address'}
+                'subtotal', 'tax', 'total', 'currency', 'shipping_address',
+                'fulfilment_status', 'carrier', 'tracking_number', 'shipped_at', 'delivered_at'}
 
 
 def history_url(customer_id):
@@ -37,6 +38,8 @@ def order_json(order):
         'subtotal': float(order.subtotal), 'tax': float(order.tax), 'total': float(order.total),
         'currency': order.currency,
         'shipping_address': None,
+        'fulfilment_status': 'unfulfilled', 'carrier': '', 'tracking_number': '', 'shipped_at': None,
+        'delivered_at': None,
     }
 
 

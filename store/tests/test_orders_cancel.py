@@ -45,6 +45,8 @@ class TestCancelOrder:
             'cancelled_at': timestamp(order.cancelled_at),
             'subtotal': 17.98, 'tax': 1.8, 'total': 19.78, 'currency': 'USD',
             'shipping_address': None,
+            'fulfilment_status': 'unfulfilled', 'carrier': '', 'tracking_number': '', 'shipped_at': None,
+            'delivered_at': None,
         }
 
     def test_returns_the_stock_and_keeps_the_rows(self, authenticate, api_client, mug, tea):

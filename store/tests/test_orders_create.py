@@ -67,6 +67,8 @@ class TestCreateOrder:
             # 17.98 + 13.50, and 10 % tax on it rounded half-up (3.148 -> 3.15).
             'subtotal': 31.48, 'tax': 3.15, 'total': 34.63, 'currency': 'USD',
             'shipping_address': None,
+            'fulfilment_status': 'unfulfilled', 'carrier': '', 'tracking_number': '', 'shipped_at': None,
+            'delivered_at': None,
         }
 
     def test_order_belongs_to_the_caller(self, authenticate, post_order, mug, make_customer):

@@ -74,6 +74,8 @@ class TestListOrders:
             'cancelled_at': timestamp(order.cancelled_at),
             'subtotal': 17.98, 'tax': 1.8, 'total': 19.78, 'currency': 'USD',
             'shipping_address': None,
+            'fulfilment_status': 'unfulfilled', 'carrier': '', 'tracking_number': '', 'shipped_at': None,
+            'delivered_at': None,
         }]
 
     @pytest.mark.parametrize('is_staff', [False, True], ids=['customer', 'staff'])
@@ -106,7 +108,8 @@ class TestRetrieveOrder:
         assert response.status_code == status.HTTP_200_OK
         body = response.json()
         assert set(body) == {'id', 'customer', 'placed_at', 'payment_status', 'items', 'cancelled_at',
-                             'subtotal', 'tax', 'total', 'currency', 'shipping_address'}
+                             'subtotal', 'tax', 'total', 'currency', 'shipping_address',
+                             'fulfilment_status', 'carrier', 'tracking_number', 'shipped_at', 'delivered_at'}
         assert (body['id'], body['customer'], body['cancelled_at']) == (order.pk, order.customer_id, None)
         assert sorted((item['product']['id'], item['quantity']) for item in body['items']) == sorted(
             [(mug.pk, 2), (tea.pk, 1)])

@@ -94,7 +94,8 @@ class TestMoneyOnTheOrder:
         assert response.status_code == status.HTTP_200_OK
         [listed] = response.json()
         assert set(listed) == {'id', 'customer', 'placed_at', 'payment_status', 'items', 'cancelled_at',
-                               'subtotal', 'tax', 'total', 'currency', 'shipping_address'}
+                               'subtotal', 'tax', 'total', 'currency', 'shipping_address',
+                               'fulfilment_status', 'carrier', 'tracking_number', 'shipped_at', 'delivered_at'}
         assert (listed['subtotal'], listed['tax'], listed['total'], listed['currency']) == (22.48, 2.25, 24.73, 'USD')
 
 

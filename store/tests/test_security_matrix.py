@@ -11,7 +11,8 @@ anyone holding it may read, fill, delete or order it. The matrix records that as
 import pytest
 from model_bakery import baker
 
-from store.models import Address
+from store import services
+from store.models import Address, Order
 
 from .security_helpers import image_file, product_body
 
@@ -55,6 +56,8 @@ ROUTES = {
     'orders-cancel': lambda w: f'/store/orders/{w.order.pk}/cancel/',
     'orders-payment': lambda w: f'/store/orders/{w.order.pk}/payment/',
     'orders-address': lambda w: f'/store/orders/{w.order.pk}/address/',
+    'orders-ship': lambda w: f'/store/orders/{w.order.pk}/ship/',
+    'orders-deliver': lambda w: f'/store/orders/{w.order.pk}/deliver/',
     'payments-stripe-webhook': lambda w: '/store/payments/stripe/webhook/',
     'users-list': lambda w: '/auth/users/',
     'users-me': lambda w: '/auth/users/me/',
@@ -65,6 +68,17 @@ def owner_address(world):
     if not hasattr(world, 'owner_address'):
         world.owner_address = baker.make(Address, customer=world.owner_customer, **ADDRESS)
     return world.owner_address
+
+
+def shippable(world):
+    """The owner's order, given an address: staff may ship it (unpaid: manual provider, override)."""
+    Order.objects.filter(pk=world.order.pk).update(shipping_address={**ADDRESS, 'phone': ''})
+    return {'carrier': 'DHL', 'tracking_number': '42', 'override': True}
+
+
+def shipped(world):
+    services.ship_order(order=world.order, **shippable(world))
+    return {}
 
 
 ADDRESS = {'name': 'Ada', 'street': '1 Main St', 'city': 'Springfield', 'zip': '12345', 'country': 'US'}
@@ -106,6 +120,8 @@ BODIES = {
     ('POST', 'orders-cancel'): lambda w: ({}, JSON),
     ('POST', 'orders-payment'): lambda w: ({}, JSON),
     ('POST', 'orders-address'): lambda w: ({'shipping_address': ADDRESS}, JSON),
+    ('POST', 'orders-ship'): lambda w: (shippable(w), JSON),
+    ('POST', 'orders-deliver'): lambda w: (shipped(w), JSON),
     # Unsigned: whoever posts it, the signature is all that authenticates a webhook.
     ('POST', 'payments-stripe-webhook'): lambda w: ({'id': 'evt_1', 'type': 'payment_intent.succeeded'}, JSON),
 }
@@ -186,6 +202,9 @@ MATRIX_TABLE = [
     ('POST',   'orders-payment',              401, 201, 404, 403),
     # The shipping address: the owner only while unpaid (others' orders are hidden; staff set none).
     ('POST',   'orders-address',              401, 200, 404, 403),
+    # Fulfilment: staff only.
+    ('POST',   'orders-ship',                 401, 403, 403, 200),
+    ('POST',   'orders-deliver',              401, 403, 403, 200),
     # The Stripe webhook: no authentication, the signature decides (an unsigned body is a 400 for anyone).
     ('POST',   'payments-stripe-webhook',     400, 400, 400, 400),
     # djoser: authenticated (non-staff see only themselves in the list).
