@@ -26,9 +26,8 @@ LIST_LENGTH = 5
 
 NOT_CANCELLED = Q(cancelled_at__isnull=True)
 WAITING_FOR_PAYMENT = Q(payment_status__in=Order.UNPAID_STATUSES) & NOT_CANCELLED
-# Paid and not cancelled. Once orders have a fulfilment status this (and links()['ship']) must also
-# require 'unfulfilled'.
-WAITING_TO_SHIP = Q(payment_status=Order.PAYMENT_STATUS_COMPLETE) & NOT_CANCELLED
+WAITING_TO_SHIP = (Q(payment_status=Order.PAYMENT_STATUS_COMPLETE, fulfilment_status=Order.FULFILMENT_UNFULFILLED)
+                   & NOT_CANCELLED)
 
 
 def money(value):
@@ -116,7 +115,7 @@ def links(*, since):
         'payment': changelist_url('order', payment_status__in=','.join(Order.UNPAID_STATUSES),
                                   cancelled_at__isnull='True'),
         'ship': changelist_url('order', payment_status__exact=Order.PAYMENT_STATUS_COMPLETE,
-                               cancelled_at__isnull='True'),
+                               fulfilment_status__exact=Order.FULFILMENT_UNFULFILLED, cancelled_at__isnull='True'),
     }
 
 

@@ -32,11 +32,12 @@ def customer(django_user_model):
     return Customer.objects.get(user=user)
 
 
-def order(customer, *lines, days_ago=0, total='10.00', payment_status=P, cancelled=False):
+def order(customer, *lines, days_ago=0, total='10.00', payment_status=P, cancelled=False, shipped=False):
     """An order placed `days_ago` days ago with (product, quantity, unit price) lines."""
     placed_at = timezone.now() - timedelta(days=days_ago)
     made = baker.make(Order, customer=customer, total=Decimal(total), payment_status=payment_status,
-                      cancelled_at=placed_at if cancelled else None)
+                      cancelled_at=placed_at if cancelled else None,
+                      fulfilment_status=Order.FULFILMENT_SHIPPED if shipped else Order.FULFILMENT_UNFULFILLED)
     Order.objects.filter(pk=made.pk).update(placed_at=placed_at)  # placed_at is auto_now_add
     for product, quantity, unit_price in lines:
         baker.make(OrderItem, order=made, product=product, quantity=quantity, unit_price=Decimal(unit_price))
@@ -112,6 +113,7 @@ class TestNumbers:
         order(customer, cancelled=True)
         order(customer, payment_status=C, cancelled=True)
         order(customer, payment_status=R, cancelled=True)
+        order(customer, payment_status=C, shipped=True)
 
         waiting = dashboard.waiting_orders()
 
@@ -179,19 +181,21 @@ class TestLinks:
         order(customer, cancelled=True)
         order(customer, payment_status=C, cancelled=True)
         old = order(customer, days_ago=31, payment_status=C)
+        order(customer, payment_status=C, shipped=True)
         low = make_product(inventory=9)
         make_product(inventory=10)
 
         links = admin_client.get(URL).context['links']
 
         assert links['payment'] == '/admin/store/order/?payment_status__in=P%2CF&cancelled_at__isnull=True'
-        assert links['ship'] == '/admin/store/order/?payment_status__exact=C&cancelled_at__isnull=True'
+        assert links['ship'] == ('/admin/store/order/?payment_status__exact=C&fulfilment_status__exact=unfulfilled'
+                                 '&cancelled_at__isnull=True')
         assert links['low_stock'] == '/admin/store/product/?inventory=%3C10'
         assert changelist_ids(admin_client, links['payment']) == {recent.id, pending.id}
         assert changelist_ids(admin_client, links['ship']) == {paid.id, old.id}
         assert changelist_ids(admin_client, links['low_stock']) == {low.id}
         in_window = changelist_ids(admin_client, links['orders'])
-        assert recent.id in in_window and old.id not in in_window and len(in_window) == 5
+        assert recent.id in in_window and old.id not in in_window and len(in_window) == 6
 
     def test_rows_link_to_their_change_pages(self, admin_client, customer):
         product = make_product(title='Lamp', inventory=3)
