@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
 from . import models, services
-from .exceptions import StoreError
+from .exceptions import RowNotFound, StoreError
 from .serializers import ShipOrderSerializer
 from .caching import invalidate_catalogue
 
@@ -250,6 +250,13 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+class OrderEventInline(ReadOnlyInline):
+    """The order's history, written by the services."""
+    model = models.OrderEvent
+    fields = ['created_at', 'type', 'actor_type', 'actor_username', 'data']
+    readonly_fields = fields
+
+
 class PaymentInline(ReadOnlyInline):
     """Each attempt to collect the order's total; written by the payment services only."""
     model = models.Payment
@@ -271,7 +278,7 @@ class OrderAdmin(LockedChangeMixin, admin.ModelAdmin):
     action_form = OrderActionForm
     actions = ['ship', 'deliver']
     autocomplete_fields = ['customer']
-    inlines = [OrderItemInline, PaymentInline]
+    inlines = [OrderItemInline, PaymentInline, OrderEventInline]
     readonly_fields = ['subtotal', 'tax', 'total', 'currency', 'shipping_address',
                        'fulfilment_status', 'carrier', 'tracking_number', 'shipped_at', 'delivered_at']
     list_display = ['id', 'placed_at', 'customer', 'payment_status', 'fulfilment_status', 'total']
@@ -282,12 +289,25 @@ class OrderAdmin(LockedChangeMixin, admin.ModelAdmin):
     search_fields = ['customer__user__first_name', 'customer__user__last_name', 'customer__user__email']
 
     def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else [OrderItemInline]  # a new order has no payments
+        return self.inlines if obj is not None else [OrderItemInline]  # a new order has no payments nor events
+
+    def save_model(self, request, obj, form, change):
+        if not (change and 'payment_status' in form.changed_data):
+            return super().save_model(request, obj, form, change)
+        # A new payment status goes through the service, as the API's PATCH does: the manual payment
+        # follows it, the event is recorded, and a payment is acknowledged by e-mail.
+        payment_status, obj.payment_status = obj.payment_status, form.initial['payment_status']
+        super().save_model(request, obj, form, change)
+        try:
+            services.update_order(order=obj, payment_status=payment_status, actor=request.user)
+        except RowNotFound:
+            return  # deleted meanwhile: LockedChangeMixin has said so
+        obj.payment_status = payment_status
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         if not change:  # placed here by staff: its money is fixed from the lines just saved
-            services.price_order(order=form.instance)
+            services.price_order(order=form.instance, actor=request.user)
 
     @admin.action(description='Ship the selected orders (with the carrier and tracking number given)')
     def ship(self, request, queryset):
@@ -300,11 +320,11 @@ class OrderAdmin(LockedChangeMixin, admin.ModelAdmin):
             self.message_user(request, f'Nothing shipped. {errors}', messages.ERROR)
             return
         self.apply_to_each(request, queryset, 'shipped',
-                           lambda order: services.ship_order(order=order, **serializer.validated_data))
+                           lambda order: services.ship_order(order=order, actor=request.user, **serializer.validated_data))
 
     @admin.action(description='Mark the selected orders delivered')
     def deliver(self, request, queryset):
-        self.apply_to_each(request, queryset, 'delivered', lambda order: services.deliver_order(order=order))
+        self.apply_to_each(request, queryset, 'delivered', lambda order: services.deliver_order(order=order, actor=request.user))
 
     def apply_to_each(self, request, queryset, done, change):
         """Run a service on each selected order (in its own transaction); refusals are reported per order."""

@@ -187,6 +187,41 @@ class Order(models.Model):
         indexes = [models.Index(fields=['placed_at'], name='store_order_placed_at_idx')]
 
 
+class OrderEvent(models.Model):
+    """One change to an order, written by the service that makes it, in the same transaction."""
+    TYPES = ('placed', 'payment_started', 'paid', 'payment_failed', 'refunded', 'cancelled', 'expired',
+             'address_set', 'shipped', 'delivered')
+    ACTOR_CUSTOMER, ACTOR_STAFF, ACTOR_SYSTEM = 'customer', 'staff', 'system'
+    ACTOR_TYPES = (ACTOR_CUSTOMER, ACTOR_STAFF, ACTOR_SYSTEM)
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name='events')
+    type = models.CharField(max_length=20, choices=[(type_, type_) for type_ in TYPES])
+    # Who made the change: a customer or staff user (their username then, kept if the account goes), or the
+    # system (webhooks, periodic tasks).
+    actor_type = models.CharField(max_length=10, choices=[(type_, type_) for type_ in ACTOR_TYPES])
+    actor_username = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    def __str__(self):
+        return f'{self.type} of order {self.order_id}'
+
+    @classmethod
+    def actor_fields(cls, user):
+        """The actor columns for a change made by `user` (None: the system)."""
+        if user is None:
+            return {'actor_type': cls.ACTOR_SYSTEM, 'actor_username': ''}
+        return {'actor_type': cls.ACTOR_STAFF if user.is_staff else cls.ACTOR_CUSTOMER,
+                'actor_username': user.get_username()}
+
+    @property
+    def actor(self):
+        return {'type': self.actor_type, 'username': self.actor_username or None}
+
+    class Meta:
+        ordering = ['created_at', 'id']
+
+
 class OrderItem(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name='items')
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name='orderitems')

@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import Prefetch
 from django.http import Http404
 
-from .models import Cart, CartItem, Customer, Order, OrderItem, ProductImage
+from .models import Cart, CartItem, Customer, Order, OrderEvent, OrderItem, ProductImage
 from .rendering import representation_of
 from .serializers import CartItemSerializer, ProductImageSerializer
 
@@ -17,6 +17,11 @@ def orders_with_items():
     return Order.objects.prefetch_related(
         Prefetch('items', queryset=OrderItem.objects.select_related('product').order_by('id')),
     ).order_by('-placed_at', '-id')
+
+
+def order_events(order_id):
+    """An order's history, oldest first."""
+    return OrderEvent.objects.filter(order_id=order_id).order_by('created_at', 'id')
 
 
 def customer_of(user):

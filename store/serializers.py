@@ -12,6 +12,7 @@ from .models import (
     Collection,
     Customer,
     Order,
+    OrderEvent,
     OrderItem,
     Payment,
     Product,
@@ -217,6 +218,23 @@ class OrderSerializer(serializers.ModelSerializer):
         fields = ['id', 'customer', 'placed_at', 'payment_status', 'items', 'cancelled_at',
                   'subtotal', 'tax', 'total', 'currency', 'shipping_address',
                   'fulfilment_status', 'carrier', 'tracking_number', 'shipped_at', 'delivered_at']
+
+
+class ActorSerializer(serializers.Serializer):
+    """Who made a change: a customer or staff user (by username), or the system (username null)."""
+    type = serializers.ChoiceField(choices=OrderEvent.ACTOR_TYPES, source='actor_type')
+    username = serializers.CharField(source='actor_username', allow_null=True)
+
+    def to_representation(self, event):
+        return event.actor
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    actor = ActorSerializer(source='*', read_only=True)
+
+    class Meta:
+        model = OrderEvent
+        fields = ['id', 'type', 'actor', 'created_at', 'data']
 
 
 class PaymentSerializer(serializers.ModelSerializer):

@@ -5,6 +5,8 @@ An update never inserts: Django's save() of a loaded object turns into an INSERT
 row, which would bring back a row a concurrent request deleted since it was read. Updates lock the row
 first (or UPDATE by primary key), and a row that is gone is RowNotFound (404).
 Errors are the domain exceptions of store.exceptions; store.exception_handler turns them into 4xx responses.
+Every change to an order writes its OrderEvent (record_event) in the change's transaction; `actor` is the
+user making it, None for the system (webhooks, periodic tasks).
 """
 import logging
 from decimal import Decimal
@@ -34,6 +36,7 @@ from .models import (
     CartItem,
     Customer,
     Order,
+    OrderEvent,
     OrderItem,
     Payment,
     PaymentEvent,
@@ -45,6 +48,11 @@ from .signals import order_created
 from .tasks import queue_order_confirmation, queue_order_shipped, queue_payment_received
 
 logger = logging.getLogger(__name__)
+
+
+def record_event(order, type_, actor=None, **data):
+    """Record a change to `order` in its history, inside the change's transaction."""
+    OrderEvent.objects.create(order=order, type=type_, data=data, **OrderEvent.actor_fields(actor))
 
 
 def check_stock(*, product, quantity):
@@ -129,7 +137,7 @@ def remove_cart_item(*, item):
 
 
 @transaction.atomic
-def place_order(*, customer, cart_id, idempotency_key=None, shipping_address=None):
+def place_order(*, customer, cart_id, idempotency_key=None, shipping_address=None, actor=None):
     """Turn a cart into an order: lock, check and decrement stock, snapshot prices, delete the cart.
     `shipping_address` is the address's snapshot (Address.snapshot()), or None to set it later.
 
@@ -173,6 +181,8 @@ def place_order(*, customer, cart_id, idempotency_key=None, shipping_address=Non
     Product.objects.bulk_update(products.values(), ['inventory'])
     invalidate_catalogue()
     Cart.objects.filter(pk=cart_id).delete()
+    record_event(order, 'placed', actor, total=str(order.total), currency=order.currency,
+                 shipping_address=shipping_address)
     transaction.on_commit(lambda: order_created.send_robust(sender=Order, order=order))
     transaction.on_commit(lambda: queue_order_confirmation(order.pk))
     return order, True
@@ -187,12 +197,13 @@ def order_amounts(lines):
 
 
 @transaction.atomic
-def price_order(*, order):
+def price_order(*, order, actor=None):
     """Fix the money of an order staff made in the admin, once its lines are saved."""
     amounts = order_amounts(order.items.values_list('quantity', 'unit_price'))
     Order.objects.filter(pk=order.pk).update(**amounts)
     for name, value in amounts.items():
         setattr(order, name, value)
+    record_event(order, 'placed', actor, total=str(order.total), currency=order.currency, shipping_address=None)
 
 
 def payment_status_refusal(order):
@@ -221,7 +232,7 @@ def lock_order(order_id):
 
 
 @transaction.atomic
-def update_order(*, order, payment_status=None):
+def update_order(*, order, payment_status=None, actor=None):
     """Set an order's payment status (None: unchanged), as staff do for manual payments. A cancelled
     order, whose stock went back, is not marked paid; refunds are made by cancelling (cancel_order)."""
     order = lock_order(order.pk)
@@ -232,6 +243,9 @@ def update_order(*, order, payment_status=None):
     was_paid = order.is_paid
     order.payment_status = payment_status
     order.save(update_fields=['payment_status'])
+    # Staff setting P again reopen the manual payment (below): recorded as payment_started.
+    record_event(order, {Order.PAYMENT_STATUS_COMPLETE: 'paid', Order.PAYMENT_STATUS_FAILED: 'payment_failed'}.get(
+        payment_status, 'payment_started'), actor, provider=ManualProvider.name, payment_status=payment_status)
     if order.is_paid:
         # The manual attempt staff have just confirmed.
         Payment.objects.filter(order=order, provider=ManualProvider.name, status__in=Payment.OPEN_STATUSES).update(
@@ -246,7 +260,7 @@ def update_order(*, order, payment_status=None):
 
 
 @transaction.atomic
-def set_order_address(*, order, shipping_address):
+def set_order_address(*, order, shipping_address, actor=None):
     """Set where an order ships (an address's snapshot): only while it is unpaid and not cancelled, since
     a paid order may be on its way."""
     order = lock_order(order.pk)
@@ -254,11 +268,12 @@ def set_order_address(*, order, shipping_address):
         raise OrderError('The shipping address can be set only while the order is unpaid, unshipped and not cancelled.')
     order.shipping_address = shipping_address
     order.save(update_fields=['shipping_address'])
+    record_event(order, 'address_set', actor, shipping_address=shipping_address)
     return order
 
 
 @transaction.atomic
-def cancel_order(*, order, may_refund=True):
+def cancel_order(*, order, may_refund=True, actor=None):
     """Cancel an order: it keeps its rows, shows as cancelled and returns its stock.
 
     A paid order is refunded in full through its provider first (PaymentProviderError if the provider
@@ -274,15 +289,17 @@ def cancel_order(*, order, may_refund=True):
         raise OrderError('This order has been paid meanwhile: only staff can cancel it now.')
     if order.is_paid:
         refund_order(order)
+        record_event(order, 'refunded', actor, total=str(order.total), currency=order.currency)
     void_open_payments(order)  # also one left open when staff marked the order paid by hand
     restock(order)
     order.cancelled_at = timezone.now()
     order.save(update_fields=['cancelled_at', 'payment_status'])
+    record_event(order, 'cancelled', actor)
     return order
 
 
 @transaction.atomic
-def ship_order(*, order, carrier, tracking_number, override=False):
+def ship_order(*, order, carrier, tracking_number, override=False, actor=None):
     """Mark a paid order with a shipping address shipped, and e-mail the customer its tracking number.
 
     With the manual provider (payments confirmed by staff) `override` ships an order not marked paid yet.
@@ -303,12 +320,14 @@ def ship_order(*, order, carrier, tracking_number, override=False):
     order.fulfilment_status = Order.FULFILMENT_SHIPPED
     order.carrier, order.tracking_number, order.shipped_at = carrier, tracking_number, timezone.now()
     order.save(update_fields=['fulfilment_status', 'carrier', 'tracking_number', 'shipped_at'])
+    record_event(order, 'shipped', actor, carrier=carrier, tracking_number=tracking_number,
+                 override=override and not order.is_paid)
     transaction.on_commit(lambda: queue_order_shipped(order.pk))
     return order
 
 
 @transaction.atomic
-def deliver_order(*, order):
+def deliver_order(*, order, actor=None):
     """Mark a shipped order delivered."""
     order = lock_order(order.pk)
     if order.fulfilment_status != Order.FULFILMENT_SHIPPED:
@@ -316,6 +335,7 @@ def deliver_order(*, order):
                          else 'This order was already delivered.')
     order.fulfilment_status, order.delivered_at = Order.FULFILMENT_DELIVERED, timezone.now()
     order.save(update_fields=['fulfilment_status', 'delivered_at'])
+    record_event(order, 'delivered', actor)
     return order
 
 
@@ -380,7 +400,7 @@ def refuse_payment_unless_payable(order):
 
 
 @transaction.atomic
-def start_payment(*, order):
+def start_payment(*, order, actor=None):
     """Open (or reopen) the payment of an unpaid order: (payment, intent).
 
     The order's row lock serialises concurrent calls; the second finds the first's Payment and gets its
@@ -411,6 +431,7 @@ def start_payment(*, order):
         idempotency_key=f'storefront-order-{order.pk}-{amount}-{order.currency}-{len(attempts)}')
     payment = Payment.objects.create(order=order, provider=provider.name, provider_id=intent.id, amount=amount,
                                      currency=order.currency, status=intent.status)
+    record_event(order, 'payment_started', actor, provider=provider.name, amount=amount, currency=order.currency)
     return payment, intent
 
 
@@ -440,14 +461,18 @@ def apply_intent_status(*, order, payment, status, amount=None, currency=None):
             if order.is_cancelled:  # the customer sees their money came back, not a payment still awaited
                 order.payment_status = Order.PAYMENT_STATUS_REFUNDED
                 order.save(update_fields=['payment_status'])
+            record_event(order, 'refunded', provider=payment.provider, amount=payment.amount, currency=payment.currency,
+                         reason='paid after it was cancelled' if order.is_cancelled else 'paid twice')
             return
         order.payment_status = Order.PAYMENT_STATUS_COMPLETE
         order.save(update_fields=['payment_status'])
+        record_event(order, 'paid', provider=payment.provider, amount=payment.amount, currency=payment.currency)
         transaction.on_commit(lambda: queue_payment_received(order.pk))
     elif status == Payment.STATUS_FAILED:
         if payment.status == Payment.STATUS_PENDING:
             payment.status = Payment.STATUS_FAILED
             payment.save(update_fields=['status', 'updated_at'])
+            record_event(order, 'payment_failed', provider=payment.provider)
         if order.payment_status == Order.PAYMENT_STATUS_PENDING:
             order.payment_status = Order.PAYMENT_STATUS_FAILED
             order.save(update_fields=['payment_status'])
@@ -469,9 +494,12 @@ def apply_refund(*, order, payment, fully_refunded, amount):
     payment.save(update_fields=['status', 'updated_at'])
     if order.is_paid:
         order.payment_status = Order.PAYMENT_STATUS_REFUNDED
+    record_event(order, 'refunded', provider=payment.provider, amount=payment.amount, currency=payment.currency,
+                 reason='refunded at the provider')
     if not order.is_cancelled:
         restock(order)
         order.cancelled_at = timezone.now()
+        record_event(order, 'cancelled', reason='refunded at the provider')
     order.save(update_fields=['payment_status', 'cancelled_at'])
 
 
@@ -523,6 +551,7 @@ def expire_order(*, order_id, now):
     restock(order)
     order.cancelled_at = now
     order.save(update_fields=['cancelled_at'])
+    record_event(order, 'expired')
     logger.info('Order %s expired unpaid: cancelled and its stock returned.', order.pk)
     return True
 

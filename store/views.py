@@ -47,6 +47,7 @@ from .serializers import (
     CreateOrderSerializer,
     CustomerSerializer,
     OrderAddressSerializer,
+    OrderEventSerializer,
     OrderSerializer,
     PaymentSerializer,
     ProductImageSerializer,
@@ -309,13 +310,15 @@ class OrderViewSet(ModelViewSet):
         order, created = services.place_order(customer=customer_of(request.user),
                                               cart_id=serializer.validated_data['cart_id'],
                                               idempotency_key=idempotency_key or None,
-                                              shipping_address=serializer.validated_data['shipping_address'])
+                                              shipping_address=serializer.validated_data['shipping_address'],
+                                              actor=request.user)
         headers = {} if created else {'Idempotent-Replayed': 'true'}
         return Response(self.serialize_order(order), status=status.HTTP_201_CREATED, headers=headers)
 
     def perform_update(self, serializer):
         serializer.instance = services.update_order(
-            order=serializer.instance, payment_status=serializer.validated_data.get('payment_status'))
+            order=serializer.instance, payment_status=serializer.validated_data.get('payment_status'),
+            actor=self.request.user)
 
     @extend_schema(responses={
         204: None,
@@ -333,7 +336,7 @@ class OrderViewSet(ModelViewSet):
     def cancel(self, request, pk=None):
         order = self.get_object()
         may_refund = request.user.has_perm('store.cancel_order')
-        return Response(self.serialize_order(services.cancel_order(order=order, may_refund=may_refund)))
+        return Response(self.serialize_order(services.cancel_order(order=order, may_refund=may_refund, actor=request.user)))
 
     @extend_schema(request=None, responses={
         201: PaymentSerializer,
@@ -342,7 +345,7 @@ class OrderViewSet(ModelViewSet):
     @action(detail=True, methods=['POST'])
     def payment(self, request, pk=None):
         """Open the order's payment, or get the open one back: calling again never makes a second intent."""
-        payment, intent = services.start_payment(order=self.get_object())
+        payment, intent = services.start_payment(order=self.get_object(), actor=request.user)
         return Response(PaymentSerializer(payment, context={'intent': intent}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary='Set the shipping address of an order', request=OrderAddressSerializer, responses={
@@ -354,7 +357,8 @@ class OrderViewSet(ModelViewSet):
         order = self.get_object()
         serializer = OrderAddressSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        order = services.set_order_address(order=order, shipping_address=serializer.validated_data['shipping_address'])
+        order = services.set_order_address(order=order, shipping_address=serializer.validated_data['shipping_address'],
+                                           actor=request.user)
         return Response(self.serialize_order(order))
 
     @extend_schema(summary='Ship an order', request=ShipOrderSerializer, responses={
@@ -367,13 +371,21 @@ class OrderViewSet(ModelViewSet):
         order = self.get_object()
         serializer = ShipOrderSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response(self.serialize_order(services.ship_order(order=order, **serializer.validated_data)))
+        return Response(self.serialize_order(services.ship_order(order=order, actor=request.user,
+                                                                      **serializer.validated_data)))
 
     @extend_schema(summary='Mark an order delivered', request=None, responses={
         200: OrderSerializer, 400: OpenApiResponse(description='The order has not shipped, or was already delivered.')})
     @action(detail=True, methods=['POST'])
     def deliver(self, request, pk=None):
-        return Response(self.serialize_order(services.deliver_order(order=self.get_object())))
+        return Response(self.serialize_order(services.deliver_order(order=self.get_object(), actor=request.user)))
+
+    @extend_schema(summary='List the events of an order', responses=OrderEventSerializer(many=True))
+    @action(detail=True, methods=['GET'])
+    def events(self, request, pk=None):
+        """The order's history, oldest first: for its owner and staff."""
+        order = self.get_object()
+        return Response(OrderEventSerializer(selectors.order_events(order.pk), many=True).data)
 
     def serialize_order(self, order):
         """The order as the list and detail show it, read back with its items (a 404 if a concurrent

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from model_bakery import baker
 
-from store.models import Collection, Customer, Order, OrderItem, Payment, Product, ProductImage
+from store.models import Collection, Customer, Order, OrderEvent, OrderItem, Payment, Product, ProductImage
 
 User = get_user_model()
 
@@ -473,7 +473,7 @@ class TestOrderChangeForm:
         response = admin_client.get(reverse('admin:store_order_change', args=[order.id]))
 
         formsets = [inline.formset for inline in response.context['inline_admin_formsets']]
-        assert [formset.model for formset in formsets] == [OrderItem, Payment]
+        assert [formset.model for formset in formsets] == [OrderItem, Payment, OrderEvent]
         assert sorted(form.instance.id for form in formsets[0].initial_forms) == sorted(
             order.items.values_list('id', flat=True))
         assert 'name="items-TOTAL_FORMS" value="3"' in response.content.decode()

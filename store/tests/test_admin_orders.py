@@ -14,7 +14,7 @@ from store.models import Order, OrderItem
 from .test_admin import changelist_url, make_customer, make_order, make_product, queries_for_get, result_ids
 
 ORDER_CHANGELIST_QUERY_BUDGET = 6
-ORDER_CHANGE_FORM_QUERY_BUDGET = 7  # with the payments inline
+ORDER_CHANGE_FORM_QUERY_BUDGET = 8  # with the payments and events inlines
 
 
 def make_order_for(first_name='John', last_name='Smith', email=None, **fields):
@@ -195,8 +195,9 @@ class TestOrderItemInline:
             'items-0-product': str(mocha.id),
             'items-0-quantity': '3',
             'items-0-unit_price': '12.50',
-            # The payments inline is read-only: it sends only its management form.
+            # The payments and events inlines are read-only: they send only their management forms.
             'payments-TOTAL_FORMS': '0', 'payments-INITIAL_FORMS': '0',
+            'events-TOTAL_FORMS': '0', 'events-INITIAL_FORMS': '0',
             '_save': 'Save',
         })
 

@@ -35,6 +35,7 @@ def test_a_cancelled_order_cannot_be_marked_paid_in_the_admin(admin_client):
         'items-0-id': str(line.id), 'items-0-order': str(order.id), 'items-0-product': str(line.product_id),
         'items-0-quantity': str(line.quantity), 'items-0-unit_price': str(line.unit_price),
         'payments-TOTAL_FORMS': '0', 'payments-INITIAL_FORMS': '0',
+        'events-TOTAL_FORMS': '0', 'events-INITIAL_FORMS': '0',
         '_save': 'Save',
     })
 

@@ -16,9 +16,9 @@ from .factories import customer_of, inventory, make_cart, make_product
 from .orders_helpers import NOT_AUTHENTICATED, ORDERS_URL, order_url, timestamp
 
 # The caller's customer; SAVEPOINT; lock the cart; read its lines; lock their products; INSERT the order;
-# INSERT its items; UPDATE the inventories; delete the cart (3); RELEASE SAVEPOINT; read the order back
-# with its items and their products (2). The same for 1 cart line as for 50.
-PLACE_ORDER_ENDPOINT_QUERIES = 14
+# INSERT its items; UPDATE the inventories; delete the cart (3); INSERT its "placed" event; RELEASE SAVEPOINT;
+# read the order back with its items and their products (2). The same for 1 cart line as for 50.
+PLACE_ORDER_ENDPOINT_QUERIES = 15
 
 UNKNOWN_CART_ID = '2c9b1a64-6f3e-4d4b-9a1e-5b0c7d8e9f10'
 MALFORMED_CART_IDS = ['bad', '123', 'x' * 300, '2c9b1a64-6f3e-4d4b-9a1e-5b0c7d8e9f1']

@@ -415,9 +415,10 @@ class TestDeleteOrderWithPayment:
 
 # Placing: as test_orders_create.py counts them (PLACE_ORDER_ENDPOINT_QUERIES): storing the money adds none.
 # Paying: the order with its items and its customer (3); SAVEPOINT; lock the
-# order; read its payments; INSERT the payment; RELEASE SAVEPOINT. Paying again finds the payment: no INSERT.
-PLACE_ORDER_BUDGET = 14
-PAY_BUDGET = 8
+# order; read its payments; INSERT the payment; INSERT its "payment_started" event; RELEASE SAVEPOINT. Paying
+# again finds the payment: no INSERT.
+PLACE_ORDER_BUDGET = 15
+PAY_BUDGET = 9
 
 
 def five_products():

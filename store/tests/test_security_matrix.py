@@ -58,6 +58,7 @@ ROUTES = {
     'orders-address': lambda w: f'/store/orders/{w.order.pk}/address/',
     'orders-ship': lambda w: f'/store/orders/{w.order.pk}/ship/',
     'orders-deliver': lambda w: f'/store/orders/{w.order.pk}/deliver/',
+    'orders-events': lambda w: f'/store/orders/{w.order.pk}/events/',
     'payments-stripe-webhook': lambda w: '/store/payments/stripe/webhook/',
     'users-list': lambda w: '/auth/users/',
     'users-me': lambda w: '/auth/users/me/',
@@ -205,6 +206,8 @@ MATRIX_TABLE = [
     # Fulfilment: staff only.
     ('POST',   'orders-ship',                 401, 403, 403, 200),
     ('POST',   'orders-deliver',              401, 403, 403, 200),
+    # The order's history: its owner and staff; others' orders are hidden.
+    ('GET',    'orders-events',               401, 200, 404, 200),
     # The Stripe webhook: no authentication, the signature decides (an unsigned body is a 400 for anyone).
     ('POST',   'payments-stripe-webhook',     400, 400, 400, 400),
     # djoser: authenticated (non-staff see only themselves in the list).
