@@ -4,7 +4,8 @@ Usage: python .ci/http_flow.py http://127.0.0.1:8800 [--smtp-log FILE] [--redis-
                                [--stripe-api http://127.0.0.1:12111 --stripe-key sk_test_… --staff USER:PASSWORD]
 With --stripe-api (a localstripe the shop's STRIPE_API_BASE points at, its webhook registered there),
 the order is paid as Stripe.js would pay it, the signed webhook must mark it paid, and staff then
-cancel it: refunded, stock back.
+cancel it: refunded, stock back. A second order, with a shipping address, is paid and shipped by staff:
+its events read placed, payment started, paid, shipped, and the "shipped" e-mail arrives.
 Every response is checked; the first unexpected one ends the run with exit code 1.
 """
 import argparse
@@ -170,11 +171,19 @@ def main():
         wait_for_mail(args.smtp_log, f'Your Storefront order #{order["id"]} is confirmed', 'confirmation')
     if args.stripe_api:
         pay_and_refund(client, args, order, first)
+        ship(client, args, first)
     print('The HTTP flow passed.')
 
 
-def pay_and_refund(client, args, order, product):
-    """Pay the order through Stripe (local), wait for the signed webhook, then refund it by cancelling."""
+def staff_client(args):
+    username, password = args.staff.split(':', 1)
+    staff = Client(args.base_url)
+    staff.token = staff.request('POST', '/auth/jwt/create/', {'username': username, 'password': password})['access']
+    return staff
+
+
+def pay(client, args, order):
+    """Pay the order through Stripe (local) as Stripe.js would, and wait for the signed webhook to mark it paid."""
     total_cents = int(Decimal(str(order['total'])) * 100)
     payment = client.request('POST', f'/store/orders/{order["id"]}/payment/', expect=201)
     check(payment['provider'] == 'stripe' and payment['amount'] == total_cents and payment['currency'] == 'USD'
@@ -195,14 +204,17 @@ def pay_and_refund(client, args, order, product):
         if time.monotonic() > deadline:
             fail(f'the order is still {paid["payment_status"]!r} 30 s after the charge: no webhook applied')
         time.sleep(0.5)
-    client.request('POST', f'/store/orders/{order["id"]}/payment/', expect=400)  # paid: nothing more to pay
     if args.smtp_log:
         wait_for_mail(args.smtp_log, f'Payment received for your Storefront order #{order["id"]}', 'payment received')
+
+
+def pay_and_refund(client, args, order, product):
+    """Pay the order, then refund it by cancelling it as staff."""
+    pay(client, args, order)
+    client.request('POST', f'/store/orders/{order["id"]}/payment/', expect=400)  # paid: nothing more to pay
     client.request('POST', f'/store/orders/{order["id"]}/cancel/', expect=403)  # owners cancel unpaid orders only
 
-    username, password = args.staff.split(':', 1)
-    staff = Client(args.base_url)
-    staff.token = staff.request('POST', '/auth/jwt/create/', {'username': username, 'password': password})['access']
+    staff = staff_client(args)
     cancelled = staff.request('POST', f'/store/orders/{order["id"]}/cancel/')
     check(cancelled['payment_status'] == 'R' and cancelled['cancelled_at'], f'refunded and cancelled: {cancelled}')
     refunded = client.request('GET', f'/store/orders/{order["id"]}/')
@@ -210,6 +222,29 @@ def pay_and_refund(client, args, order, product):
     restocked = client.request('GET', f'/store/products/{product["id"]}/')
     check(restocked['inventory'] == product['inventory'],
           f'the stock came back: {restocked["inventory"]}, was {product["inventory"]} before the order')
+
+
+
+def ship(client, args, product):
+    """A second order, with a shipping address given inline, paid and then shipped by staff: its history
+    reads placed, payment started, paid, shipped, and the customer is e-mailed the tracking number."""
+    cart = client.request('POST', '/store/carts/', {}, expect=201)
+    client.request('POST', f'/store/carts/{cart["id"]}/items/', {'product_id': product['id'], 'quantity': 1},
+                   expect=201)
+    address = {'name': 'Casey Integration', 'street': '1 Test Street', 'city': 'Springfield', 'zip': '12345',
+               'country': 'US', 'phone': ''}
+    order = client.request('POST', '/store/orders/', {'cart_id': cart['id'], 'shipping_address': address}, expect=201)
+    check(order['shipping_address'] == address and order['fulfilment_status'] == 'unfulfilled',
+          f'the order keeps its shipping address: {order["shipping_address"]}')
+    pay(client, args, order)
+    shipped = staff_client(args).request('POST', f'/store/orders/{order["id"]}/ship/',
+                                         {'carrier': 'CI Post', 'tracking_number': 'CI123456789'})
+    check(shipped['fulfilment_status'] == 'shipped' and shipped['tracking_number'] == 'CI123456789'
+          and shipped['shipped_at'], f'shipped: {shipped["fulfilment_status"]}')
+    events = [event['type'] for event in client.request('GET', f'/store/orders/{order["id"]}/events/')]
+    check(events == ['placed', 'payment_started', 'paid', 'shipped'], f'the order history: {events}')
+    if args.smtp_log:
+        wait_for_mail(args.smtp_log, f'Your Storefront order #{order["id"]} has shipped', 'shipped')
 
 
 if __name__ == '__main__':
