@@ -336,7 +336,8 @@ class OrderViewSet(ModelViewSet):
     def cancel(self, request, pk=None):
         order = self.get_object()
         may_refund = request.user.has_perm('store.cancel_order')
-        return Response(self.serialize_order(services.cancel_order(order=order, may_refund=may_refund, actor=request.user)))
+        order = services.cancel_order(order=order, may_refund=may_refund, actor=request.user)
+        return Response(self.serialize_order(order))
 
     @extend_schema(request=None, responses={
         201: PaymentSerializer,
