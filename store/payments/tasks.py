@@ -20,7 +20,9 @@ def expire_unpaid_orders():
     if settings.PAYMENT_TIMEOUT is None:
         return 0
     now = timezone.now()
+    # An unpaid order staff shipped anyway (the manual override) is not abandoned: it is left alone.
     due = (Order.objects.filter(cancelled_at__isnull=True, payment_status__in=Order.UNPAID_STATUSES,
+                                fulfilment_status=Order.FULFILMENT_UNFULFILLED,
                                 placed_at__lte=now - settings.PAYMENT_TIMEOUT)
            .order_by('pk').values_list('pk', flat=True))
     expired = sum(services.expire_order(order_id=order_id, now=now) for order_id in due)

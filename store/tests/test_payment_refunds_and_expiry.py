@@ -228,6 +228,17 @@ def age(order, by):
 
 @pytest.mark.django_db
 class TestExpireUnpaidOrders:
+    def test_leaves_an_unpaid_order_staff_shipped_anyway(self, settings, order, mug):
+        # The manual provider's override ships before the money arrives: that order is not abandoned.
+        settings.PAYMENT_TIMEOUT = timedelta(minutes=30)
+        Order.objects.filter(pk=order.pk).update(fulfilment_status=Order.FULFILMENT_SHIPPED)
+        age(order, settings.PAYMENT_TIMEOUT + timedelta(seconds=1))
+
+        assert expire_unpaid_orders() == 0
+
+        order.refresh_from_db()
+        assert order.cancelled_at is None and inventory(mug) == 7
+
     def test_cancels_orders_unpaid_after_the_timeout_and_their_intents_and_returns_their_stock(
             self, stripe_settings, api_client, order, mug):
         payment = open_payment(api_client, order)
