@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, ProtectedError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -247,6 +247,9 @@ class CustomerViewSet(UpdateInPlaceMixin, ProtectedDestroyMixin, ModelViewSet):
         return Response(serializer.data)
 
 
+@extend_schema_view(create=extend_schema(responses={
+    201: AddressSerializer,
+    404: OpenApiResponse(description='The user has no customer profile (staff may have deleted it).')}))
 class AddressViewSet(UpdateInPlaceMixin, ModelViewSet):
     """The logged-in user's own address book: anyone else's address is a 404, staff's included."""
     serializer_class = AddressSerializer

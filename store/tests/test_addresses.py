@@ -132,3 +132,16 @@ def test_staff_see_a_customers_addresses_in_the_admin(client, admin_user, make_c
     response = client.get(f'/admin/store/customer/{customer.pk}/change/')
     assert response.status_code == 200
     assert '221B Baker Street' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_user_without_a_customer_profile_gets_404_on_create(api_client, authenticate):
+    # Staff may delete a user's customer profile; the schema documents this 404 (schemathesis found it).
+    user = authenticate(is_staff=True)
+    customer_of(user).delete()
+
+    response = api_client.post(URL, BODY, format='json')
+
+    assert response.status_code == status.HTTP_404_NOT_FOUND
+    assert response.json() == {'detail': 'No Customer matches the given query.'}
+    assert not Address.objects.exists()
