@@ -29,52 +29,46 @@ def send_order_confirmation(order_id):
     ).send([user.email])
 
 
-def queue_order_confirmation(order_id):
-    """Queue the confirmation e-mail; if the broker is down the order still stands, and we log it."""
+def queue_order_email(task, order_id, what):
+    """Queue one of an order's e-mails; if the broker is down the order stands as it is, and we log it."""
     try:
-        send_order_confirmation.delay(order_id)
+        task.delay(order_id)
     except Exception:
-        logger.exception('Could not queue the confirmation e-mail of order %s.', order_id)
+        logger.exception('Could not queue the %s of order %s.', what, order_id)
+
+
+def queue_order_confirmation(order_id):
+    queue_order_email(send_order_confirmation, order_id, 'confirmation e-mail')
+
+
+def mail_order_notice(order_id, template_name, what):
+    """E-mail the order's customer `template_name` (the order and the user in its context)."""
+    order = Order.objects.select_related('customer__user').get(pk=order_id)
+    user = order.customer.user
+    if not user.email:
+        logger.warning('Order %s: customer %s has no e-mail address; no %s sent.', order.pk, user.pk, what)
+        return
+    BaseEmailMessage(template_name=template_name, context={'order': order, 'user': user}).send([user.email])
 
 
 @shared_task
 def send_payment_received(order_id):
     """E-mail the customer that their order's payment arrived."""
-    order = Order.objects.select_related('customer__user').get(pk=order_id)
-    user = order.customer.user
-    if not user.email:
-        logger.warning('Order %s: customer %s has no e-mail address; no payment receipt sent.', order.pk, user.pk)
-        return
-    BaseEmailMessage(template_name='store/emails/payment_received.html',
-                     context={'order': order, 'user': user}).send([user.email])
+    mail_order_notice(order_id, 'store/emails/payment_received.html', 'payment receipt')
 
 
 def queue_payment_received(order_id):
-    """Queue the "payment received" e-mail; a broker outage leaves the payment recorded, and is logged."""
-    try:
-        send_payment_received.delay(order_id)
-    except Exception:
-        logger.exception('Could not queue the payment receipt of order %s.', order_id)
+    queue_order_email(send_payment_received, order_id, 'payment receipt')
 
 
 @shared_task
 def send_order_shipped(order_id):
     """E-mail the customer that their order shipped, with its carrier and tracking number."""
-    order = Order.objects.select_related('customer__user').get(pk=order_id)
-    user = order.customer.user
-    if not user.email:
-        logger.warning('Order %s: customer %s has no e-mail address; no shipping notice sent.', order.pk, user.pk)
-        return
-    BaseEmailMessage(template_name='store/emails/order_shipped.html',
-                     context={'order': order, 'user': user}).send([user.email])
+    mail_order_notice(order_id, 'store/emails/order_shipped.html', 'shipping notice')
 
 
 def queue_order_shipped(order_id):
-    """Queue the "shipped" e-mail; a broker outage leaves the order shipped, and is logged."""
-    try:
-        send_order_shipped.delay(order_id)
-    except Exception:
-        logger.exception('Could not queue the shipping notice of order %s.', order_id)
+    queue_order_email(send_order_shipped, order_id, 'shipping notice')
 
 
 @shared_task
