@@ -31,6 +31,13 @@ def insert(model, objects):
     model.objects.bulk_create(objects, batch_size=BATCH)
 
 
+def order_item(**fields):
+    """An order line charged at its list price, in the schema of whichever version the benchmark runs
+    (order lines gained `list_price` with promotions)."""
+    fields = {'list_price': fields['unit_price'], **fields} if hasattr(store.OrderItem, 'list_price') else fields
+    return store.OrderItem(**fields)
+
+
 # The money of every prepared unpaid order: 3 x 10.00 plus 10 % tax (the default TAX_RATE).
 UNIT_PRICE, QUANTITY = Decimal('10.00'), 3
 SUBTOTAL = UNIT_PRICE * QUANTITY
@@ -74,8 +81,8 @@ def build(products, customers=2000, orders=5000, buyers=0, buyer_carts=0, paymen
         items = []
         for order_id in range(1, orders + 1):
             for product_id in rng.sample(range(1, products + 1), rng.randint(1, 3)):
-                items.append(store.OrderItem(order_id=order_id, product_id=product_id, quantity=rng.randint(1, 3),
-                                             unit_price=Decimal('9.99')))
+                items.append(order_item(order_id=order_id, product_id=product_id, quantity=rng.randint(1, 3),
+                                        unit_price=Decimal('9.99')))
         insert(store.OrderItem, items)
         info['order_items'] = len(items)
 
@@ -111,7 +118,7 @@ def build_payments(info, customers, orders, buyers, payment_orders, webhook_paym
     buyer_ids = range(customers + 1, customers + buyers + 1)
     insert(store.Order, (store.Order(id=i, customer_id=buyer_ids[i % buyers], payment_status='P', subtotal=SUBTOTAL,
                                      tax=TAX, total=SUBTOTAL + TAX, currency='USD') for i in unpaid))
-    insert(store.OrderItem, (store.OrderItem(order_id=i, product_id=1, quantity=QUANTITY, unit_price=UNIT_PRICE)
+    insert(store.OrderItem, (order_item(order_id=i, product_id=1, quantity=QUANTITY, unit_price=UNIT_PRICE)
                              for i in unpaid))
     open_payments = unpaid[payment_orders:]
     insert(store.Payment, (store.Payment(order_id=i, provider='stripe', provider_id=f'pi_bench_{i}',

@@ -1,13 +1,11 @@
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
-from django.db.models import Count, DecimalField, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import ngettext
@@ -93,7 +91,7 @@ class ProductAdmin(LockedChangeMixin, admin.ModelAdmin):
     prepopulated_fields = {'slug': ['title']}
     actions = ['clear_inventory']
     inlines = [ProductImageInline]
-    list_display = ['thumbnail', 'title', 'unit_price', 'inventory_status', 'collection_title']
+    list_display = ['thumbnail', 'title', 'unit_price', 'sale_price', 'inventory_status', 'collection_title']
     list_display_links = ['title']
     list_editable = ['unit_price']
     list_filter = ['collection', 'last_update', InventoryFilter]
@@ -107,7 +105,11 @@ class ProductAdmin(LockedChangeMixin, admin.ModelAdmin):
         return image_thumbnail(next(iter(product.images.all()), None))
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related('images')
+        return super().get_queryset(request).with_sale_price().prefetch_related('images')
+
+    @admin.display(description='sale price')
+    def sale_price(self, product):
+        return product.sale_price
 
     @admin.display(ordering='collection__title')
     def collection_title(self, product):
@@ -159,10 +161,41 @@ class CollectionAdmin(LockedChangeMixin, ProductsCountMixin, admin.ModelAdmin):
     products_relation, products_filter = 'products', 'collection__id'
 
 
+class PromotionProductInline(admin.TabularInline):
+    """The products a promotion applies to (the course's Product.promotions, from the promotion's side)."""
+    model = models.Product.promotions.through
+    autocomplete_fields = ['product']
+    extra = 0
+    verbose_name, verbose_name_plural = 'product', 'products'
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related('product')
+
+
+class PromotionWindowFilter(admin.SimpleListFilter):
+    title = 'window'
+    parameter_name = 'window'
+
+    def lookups(self, request, model_admin):
+        return [('active', 'Active now'), ('upcoming', 'Upcoming'), ('ended', 'Ended')]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == 'active':
+            return queryset.active(now)
+        if self.value() == 'upcoming':
+            return queryset.filter(starts_at__gt=now)
+        if self.value() == 'ended':
+            return queryset.filter(ends_at__lte=now)
+        return queryset
+
+
 @admin.register(models.Promotion)
 class PromotionAdmin(LockedChangeMixin, ProductsCountMixin, admin.ModelAdmin):
-    list_display = ['description', 'discount', 'products_count']
-    ordering = ['description', 'id']
+    inlines = [PromotionProductInline]
+    list_display = ['description', 'discount', 'starts_at', 'ends_at', 'products_count']
+    list_filter = [PromotionWindowFilter, 'starts_at']
+    ordering = ['-starts_at', 'id']
     search_fields = ['description']
     products_relation, products_filter = 'product', 'promotions__id'
 
@@ -221,6 +254,8 @@ class OrderItemInline(admin.TabularInline):
     model = models.OrderItem
     form = OrderItemForm
     autocomplete_fields = ['product']
+    fields = ['product', 'quantity', 'unit_price', 'list_price', 'promotion']
+    readonly_fields = ['promotion']  # what applied when the order was placed
     extra = 0
     min_num = 1
     max_num = 10
@@ -231,8 +266,8 @@ class OrderItemInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
-        # One query for the lines and their products: each line's title ("2 × Espresso") and product widget.
-        return super().get_queryset(request).select_related('product')
+        # One query for the lines, their products and promotions: each line's title ("2 × Espresso") and widgets.
+        return super().get_queryset(request).select_related('product', 'promotion')
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -341,18 +376,27 @@ class OrderAdmin(LockedChangeMixin, admin.ModelAdmin):
             self.message_user(request, message % {'count': changed, 'done': done}, messages.SUCCESS)
 
 
+def cart_items_with_sale_prices():
+    """Cart lines with their products and sale prices (what the lines' totals are at), in two queries."""
+    return models.CartItem.objects.prefetch_related(Prefetch('product', queryset=models.Product.objects.with_sale_price()))
+
+
 class CartItemInline(ReadOnlyInline):
     """Carts are filled through the API."""
     model = models.CartItem
-    fields = ['product', 'quantity', 'unit_price', 'total_price']
+    fields = ['product', 'quantity', 'unit_price', 'sale_price', 'total_price']
     readonly_fields = fields
 
     @admin.display(description='unit price')
     def unit_price(self, item):
         return item.product.unit_price
 
+    @admin.display(description='sale price')
+    def sale_price(self, item):
+        return item.product.sale_price
+
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related('product')
+        return cart_items_with_sale_prices()
 
 
 @admin.register(models.Cart)
@@ -376,16 +420,14 @@ class CartAdmin(admin.ModelAdmin):
     def items_count(self, cart):
         return cart.items_count
 
-    @admin.display(description='total price', ordering='total')
+    @admin.display(description='total price')
     def total_price(self, cart):
-        return cart.total.quantize(models.CENT)  # SQLite sums without the decimal places
+        # At sale prices, as the API totals it: rounded per unit, which SQL cannot do the same on every engine.
+        return cart.total_price.quantize(models.CENT)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            items_count=Count('items'),
-            total=Coalesce(Sum(models.CartItem.total_price_expression('items__')), Decimal('0.00'),
-                           output_field=DecimalField(max_digits=12, decimal_places=2)),
-        )
+        return super().get_queryset(request).annotate(items_count=Count('items')).prefetch_related(
+            Prefetch('items', queryset=cart_items_with_sale_prices()))
 
 
 @admin.register(models.Review)

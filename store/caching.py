@@ -5,6 +5,10 @@ Every cached response is filed under the current catalogue version, a number kep
 what the catalogue shows bumps the version once it commits; from then on every request misses the
 old entries, which simply expire. A reader that raced a write can only have filed its page under the
 old version, which nobody asks for any more.
+
+Prices also change with no write, when a promotion's window starts or ends. The version's row keeps
+when that next happens (`next_change_at`); the first read after it moves the version on, as a write
+would, and sends `products_changed` for the products of the promotions concerned.
 """
 import hashlib
 import re
@@ -14,8 +18,9 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Min, Q
 from django.http import HttpResponse
+from django.utils import timezone
 from django.urls import URLResolver, get_resolver
 from django.utils.cache import patch_vary_headers
 from django_filters.rest_framework import DjangoFilterBackend
@@ -23,23 +28,29 @@ from rest_framework.exceptions import NotAcceptable
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
-from .models import CatalogueVersion
+from .models import CatalogueVersion, Product, Promotion
+from .signals import announce_products_changed
 
 CACHE_TIMEOUT = 10 * 60
 # The cached catalogue: the routes (by URL name) whose JSON is filed under the catalogue version.
 CACHED_ROUTE_NAMES = frozenset({'products-list', 'products-detail', 'collection-list', 'collection-detail'})
 # Where a request keeps the version it reads (the middleware's lookup serves the view and its pagination).
 VERSION_ATTRIBUTE = 'catalogue_version'
-VERSION_SQL = (f'SELECT {connection.ops.quote_name("value")} FROM '
-               f'{connection.ops.quote_name(CatalogueVersion._meta.db_table)} WHERE id = 1')
+VERSION_SQL = (f'SELECT {connection.ops.quote_name("value")}, CASE WHEN {connection.ops.quote_name("next_change_at")}'
+               f' <= %s THEN 1 ELSE 0 END FROM {connection.ops.quote_name(CatalogueVersion._meta.db_table)} WHERE id = 1')
 
 
 def catalogue_version():
+    """The current version, moved on first if a promotion's window started or ended since the last change."""
     # Read on every cached request: plain SQL costs a fraction of building the ORM query.
+    now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(VERSION_SQL)
+        cursor.execute(VERSION_SQL, [connection.ops.adapt_datetimefield_value(now)])
         row = cursor.fetchone()
-    return row[0] if row else 0
+    if row is None:
+        return 0
+    value, boundary_passed = row
+    return pass_promotion_boundaries(now=now) if boundary_passed else value
 
 
 def bump_catalogue_version():
@@ -51,6 +62,42 @@ def bump_catalogue_version():
 def invalidate_catalogue():
     """Make cached catalogue pages obsolete once the current transaction commits."""
     transaction.on_commit(bump_catalogue_version)
+
+
+def next_promotion_boundary(now):
+    """The next start or end of a promotion's window after `now`, or None."""
+    boundaries = Promotion.objects.aggregate(
+        start=Min('starts_at', filter=Q(starts_at__gt=now)), end=Min('ends_at', filter=Q(ends_at__gt=now)))
+    return min((moment for moment in boundaries.values() if moment is not None), default=None)
+
+
+@transaction.atomic
+def pass_promotion_boundaries(*, now, rescheduled=False):
+    """Move the version on past the promotion boundaries that `now` has reached, and keep the next one.
+
+    `rescheduled`: promotions were written (and committed), so the next boundary may have moved: always
+    move on. The row's lock, taken before promotions are read, orders concurrent callers: the last to
+    write `next_change_at` read every promotion committed before it. Returns the new version.
+    """
+    version, _ = CatalogueVersion.objects.select_for_update().get_or_create(pk=1, defaults={'value': time.time_ns()})
+    passed = version.next_change_at
+    if passed is not None and passed > now:
+        passed = None
+    if passed is None and not rescheduled:
+        return version.value  # a concurrent caller got here first
+    version.value += 1
+    version.next_change_at = next_promotion_boundary(now)
+    version.save(update_fields=['value', 'next_change_at'])
+    if passed is not None:
+        reached = Q(promotions__starts_at__range=(passed, now)) | Q(promotions__ends_at__range=(passed, now))
+        announce_products_changed(Product.objects.filter(reached).values_list('pk', flat=True).distinct())
+    return version.value
+
+
+def promotions_changed():
+    """After a write to promotions (or to which products they apply to) commits: the prices it changed
+    show at once, and the next window boundary is recomputed."""
+    transaction.on_commit(lambda: pass_promotion_boundaries(now=timezone.now(), rescheduled=True))
 
 
 def version_for(request):
@@ -155,11 +202,12 @@ def catalogue_key(request, version, query, media):
 def count_key(request, queryset):
     """The cache key of a cached listing's row count, or None off the cached catalogue.
 
-    The query's SQL is the key: whatever filtered it (filters, search, tags), same rows, same count.
+    The query's SQL is the key: whatever filtered it (filters, search, tags), same rows, same count. Its
+    selected rows' ids only, so annotations (sale prices as of now) change nothing.
     """
     if not is_cached_route(request):
         return None
-    digest = hashlib.sha256(repr(queryset.query.sql_with_params()).encode()).hexdigest()
+    digest = hashlib.sha256(repr(queryset.values('pk').query.sql_with_params()).encode()).hexdigest()
     return f'store:catalogue:{version_for(request)}:count:{digest}'
 
 

@@ -6,16 +6,70 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from .validators import validate_file_size, validate_image_pixels
 
+CENT = Decimal('0.01')
+
+
+def discounted(unit_price, discount):
+    """`unit_price` less `discount` percent, rounded half-up to cents: a sale price."""
+    return (unit_price * (100 - discount) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def validate_discount(value):
+    if not 0 < value < 100:
+        raise ValidationError('Ensure this value is greater than 0 and less than 100 (a percentage off).')
+
+
+class PromotionQuerySet(models.QuerySet):
+    # Of several promotions of a product, the best applies: the largest discount (the oldest of equal ones).
+    BEST_FIRST = ('-discount', 'id')
+
+    def active(self, at):
+        """The promotions whose window holds `at`: started (starts_at <= at) and not ended (ends_at after
+        `at`, or no end)."""
+        return self.filter(models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=at), starts_at__lte=at)
+
+    def best_for(self, product_ids, at):
+        """{product id: its best promotion active at `at`} for these products, in one query."""
+        best = {}
+        for promotion in (self.active(at).filter(product__in=product_ids)
+                          .annotate(product_id=models.F('product')).order_by('product_id', *self.BEST_FIRST)):
+            best.setdefault(promotion.product_id, promotion)
+        return best
+
 
 class Promotion(models.Model):
+    """A percentage off the unit price of its products while its window [starts_at, ends_at) holds."""
     description = models.CharField(max_length=255)
-    discount = models.FloatField()
+    discount = models.DecimalField(max_digits=4, decimal_places=2, validators=[validate_discount],
+                                   help_text='The percentage off: more than 0, less than 100.')
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True, help_text='None: until staff end it.')
+
+    objects = PromotionQuerySet.as_manager()
 
     def __str__(self):
         return self.description
+
+    def sale_price(self, unit_price):
+        return discounted(unit_price, self.discount)
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({'ends_at': 'A promotion must end after it starts.'})
+
+    class Meta:
+        ordering = ['-starts_at', 'id']
+        constraints = [
+            models.CheckConstraint(condition=models.Q(discount__gt=0, discount__lt=100),
+                                   name='store_promotion_discount_between_0_and_100'),
+            models.CheckConstraint(condition=models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=models.F('starts_at')),
+                                   name='store_promotion_ends_after_it_starts'),
+        ]
+        indexes = [models.Index(fields=['starts_at', 'ends_at'], name='store_promotion_window_idx')]
 
 
 class Collection(models.Model):
@@ -30,14 +84,18 @@ class Collection(models.Model):
         ordering = ['title']
 
 
-CENT = Decimal('0.01')
-
-
 def tax_on(amount):
     """The tax on `amount` at TAX_RATE, rounded half-up to cents (a product's price with tax, an order's tax)."""
     return (amount * settings.TAX_RATE).quantize(CENT, rounding=ROUND_HALF_UP)
 # The largest quantity one cart or order line holds: a PositiveSmallIntegerField's range on every database.
 MAX_LINE_QUANTITY = 32767
+
+
+class ProductQuerySet(models.QuerySet):
+    def with_sale_price(self, at=None):
+        """Each product annotated with the discount of its best promotion active at `at` (now), which
+        `Product.sale_price` reads: the sale price without a query per product."""
+        return self.annotate(best_discount=Product.best_discount_of('pk', at or timezone.now()))
 
 
 class Product(models.Model):
@@ -50,12 +108,36 @@ class Product(models.Model):
     collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name='products')
     promotions = models.ManyToManyField(Promotion, blank=True)
 
+    objects = ProductQuerySet.as_manager()
+
     def __str__(self):
         return self.title
 
     @property
     def price_with_tax(self):
         return self.unit_price + tax_on(self.unit_price)
+
+    @property
+    def sale_price(self):
+        """The unit price after the best promotion active now, or None when none is: from the
+        `with_sale_price` annotation, else read (once) for this product alone."""
+        if not hasattr(self, 'best_discount'):
+            promotion = Promotion.objects.best_for([self.pk], timezone.now()).get(self.pk)
+            self.best_discount = promotion.discount if promotion else None
+        return None if self.best_discount is None else discounted(self.unit_price, self.best_discount)
+
+    @staticmethod
+    def best_discount_of(product_ref, at):
+        """A subquery: the discount of the best promotion active at `at` of the product `product_ref` (an
+        OuterRef path) names, or NULL."""
+        best = Promotion.objects.active(at).filter(product=models.OuterRef(product_ref))
+        return models.Subquery(best.order_by(*PromotionQuerySet.BEST_FIRST).values('discount')[:1])
+
+    @property
+    def current_price(self):
+        """What a unit costs now: the sale price if any, else the unit price."""
+        sale_price = self.sale_price
+        return self.unit_price if sale_price is None else sale_price
 
     class Meta:
         ordering = ['title']
@@ -82,6 +164,8 @@ class Customer(models.Model):
     phone = models.CharField(max_length=255)
     birth_date = models.DateField(null=True, blank=True)
     membership = models.CharField(max_length=1, choices=MEMBERSHIP_CHOICES, default=MEMBERSHIP_BRONZE)
+    liked_product_alerts = models.BooleanField(
+        default=True, help_text='E-mail me when a product I like is back in stock or its price drops.')
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
 
     def __str__(self):
@@ -226,10 +310,20 @@ class OrderItem(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name='items')
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name='orderitems')
     quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_LINE_QUANTITY)])
+    # What a unit was charged: the product's unit price then (`list_price`), less the discount of the
+    # promotion that applied, if one did.
     unit_price = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(1)])
+    list_price = models.DecimalField(max_digits=6, decimal_places=2, blank=True,
+                                     help_text='The unit price before any promotion (blank: the unit price charged).')
+    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, null=True, blank=True, related_name='orderitems')
 
     def __str__(self):
         return f'{self.quantity} × {self.product}'
+
+    def save(self, *args, **kwargs):
+        if self.list_price is None:  # a line staff add in the admin, at the price they charge
+            self.list_price = self.unit_price
+        super().save(*args, **kwargs)
 
     @property
     def total_price(self):
@@ -309,19 +403,12 @@ class CartItem(models.Model):
 
     @property
     def total_price(self):
-        return self.line_total(quantity=self.quantity, unit_price=self.product.unit_price)
+        return self.line_total(quantity=self.quantity, unit_price=self.product.current_price)
 
     @staticmethod
     def line_total(*, quantity, unit_price):
         """A line's total, for instances (`total_price`) and plain rows (selectors.cart_with_lines)."""
         return quantity * unit_price
-
-    @staticmethod
-    def total_price_expression(path=''):
-        """`line_total` computed by the database, for the line at `path` (`items__` from a cart): the admin
-        sums it."""
-        return models.ExpressionWrapper(models.F(f'{path}quantity') * models.F(f'{path}product__unit_price'),
-                                        output_field=models.DecimalField(max_digits=12, decimal_places=2))
 
     class Meta:
         constraints = [
@@ -359,6 +446,9 @@ class CatalogueVersion(models.Model):
     included) agrees at once that older cached pages are obsolete.
     """
     value = models.BigIntegerField(default=0)
+    # When the catalogue next changes by itself, with no write: the next start or end of a promotion's
+    # window (None: no such boundary ahead). Passing it moves `value` on (store.caching).
+    next_change_at = models.DateTimeField(null=True)
 
 
 class Payment(models.Model):

@@ -17,6 +17,7 @@ from .models import (
     Payment,
     Product,
     ProductImage,
+    Promotion,
     Review,
 )
 from .rendering import representation_of
@@ -73,15 +74,20 @@ class ProductListSerializer(serializers.ListSerializer):
         return self.child.render(data.all() if isinstance(data, models.manager.BaseManager) else data)
 
 
+SALE_PRICE_HELP = "The unit price after the product's best promotion active now; null when none is."
+
+
 class ProductSerializer(serializers.ModelSerializer):
     serializer_related_field = PrimaryKeyRelatedField
     price_with_tax = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
+    sale_price = serializers.DecimalField(max_digits=6, decimal_places=2, read_only=True, allow_null=True,
+                                          help_text=SALE_PRICE_HELP)
     images = ProductImageSerializer(many=True, read_only=True)
 
     class Meta:
         model = Product
         fields = ['id', 'title', 'description', 'slug', 'inventory',
-                  'unit_price', 'price_with_tax', 'collection', 'images']
+                  'unit_price', 'price_with_tax', 'sale_price', 'collection', 'images']
         list_serializer_class = ProductListSerializer
 
     def to_representation(self, product):
@@ -110,8 +116,18 @@ class SimpleProductSerializer(serializers.ModelSerializer):
         fields = ['id', 'title', 'unit_price']
 
 
+class CartProductSerializer(serializers.ModelSerializer):
+    """A cart line's product: its list price, and the sale price the line is charged at, if any."""
+    sale_price = serializers.DecimalField(max_digits=6, decimal_places=2, read_only=True, allow_null=True,
+                                          help_text=SALE_PRICE_HELP)
+
+    class Meta:
+        model = Product
+        fields = ['id', 'title', 'unit_price', 'sale_price']
+
+
 class CartItemSerializer(serializers.ModelSerializer):
-    product = SimpleProductSerializer(read_only=True)
+    product = CartProductSerializer(read_only=True)
     total_price = serializers.DecimalField(max_digits=None, decimal_places=2, read_only=True)
 
     class Meta:
@@ -164,7 +180,7 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ['id', 'user_id', 'phone', 'birth_date', 'membership']
+        fields = ['id', 'user_id', 'phone', 'birth_date', 'membership', 'liked_product_alerts']
 
     def get_fields(self):
         fields = super().get_fields()
@@ -202,11 +218,13 @@ class ShippingAddressSerializer(serializers.ModelSerializer):
 
 
 class OrderItemSerializer(serializers.ModelSerializer):
+    """An order line as placed: `unit_price` is what a unit was charged, `list_price` the product's unit
+    price then, `promotion` the id of the promotion that made the difference (null: none)."""
     product = SimpleProductSerializer()
 
     class Meta:
         model = OrderItem
-        fields = ['id', 'product', 'unit_price', 'quantity']
+        fields = ['id', 'product', 'unit_price', 'quantity', 'list_price', 'promotion']
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -295,3 +313,44 @@ class CreateOrderSerializer(OrderAddressSerializer):
     """The course's `{"cart_id"}`; the shipping address is optional (the owner may set it later)."""
     cart_id = serializers.UUIDField()
     address_required = False
+
+
+# The most products one request links to a promotion (each id is checked in one query).
+MAX_PROMOTION_PRODUCTS = 1000
+
+
+class ProductIdsField(serializers.ListField):
+    """Products by id, read from (and written to) a many-to-many manager."""
+    child = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=MAX_PROMOTION_PRODUCTS, **kwargs)
+
+    def to_representation(self, products):
+        return [product.pk for product in products.all()]
+
+    def to_internal_value(self, data):
+        product_ids = list(dict.fromkeys(super().to_internal_value(data)))
+        found = set(Product.objects.filter(pk__in=product_ids).values_list('pk', flat=True))
+        missing = [product_id for product_id in product_ids if product_id not in found]
+        if missing:
+            raise serializers.ValidationError(f'No product with the ID {missing[0]} was found.')
+        return product_ids
+
+
+class PromotionSerializer(serializers.ModelSerializer):
+    """A promotion: `discount` percent off its products' unit price from `starts_at` until `ends_at`
+    (null: no end)."""
+    products = ProductIdsField(source='product_set', required=False,
+                               help_text='The ids of the products it applies to.')
+
+    class Meta:
+        model = Promotion
+        fields = ['id', 'description', 'discount', 'starts_at', 'ends_at', 'products']
+
+    def validate(self, data):
+        starts_at = data.get('starts_at', getattr(self.instance, 'starts_at', None))
+        ends_at = data['ends_at'] if 'ends_at' in data else getattr(self.instance, 'ends_at', None)
+        if starts_at and ends_at and ends_at <= starts_at:
+            raise serializers.ValidationError({'ends_at': ['A promotion must end after it starts.']})
+        return data

@@ -41,10 +41,11 @@ from .models import (
     Payment,
     PaymentEvent,
     Product,
+    Promotion,
     tax_on,
 )
 from .payments.providers import ManualProvider, get_provider, to_minor_units
-from .signals import order_created
+from .signals import announce_products_changed, order_created
 from .tasks import queue_order_confirmation, queue_order_shipped, queue_payment_received
 
 logger = logging.getLogger(__name__)
@@ -170,12 +171,18 @@ def place_order(*, customer, cart_id, idempotency_key=None, shipping_address=Non
     if shortages:
         raise InsufficientStock(shortages)
 
+    # Each line at the price of the moment: after the product's best promotion active now, if any.
+    promotions = Promotion.objects.best_for(products.keys(), timezone.now())
+    items = [OrderItem(product=product, quantity=quantities[pk], list_price=product.unit_price,
+                       promotion=promotions.get(pk),
+                       unit_price=promotions[pk].sale_price(product.unit_price) if pk in promotions else product.unit_price)
+             for pk, product in products.items()]
     order = Order.objects.create(customer=customer, cart_id=cart_id, idempotency_key=idempotency_key or None,
                                  shipping_address=shipping_address,
-                                 **order_amounts((quantities[pk], product.unit_price) for pk, product in products.items()))
-    OrderItem.objects.bulk_create(
-        OrderItem(order=order, product=product, quantity=quantities[pk], unit_price=product.unit_price)
-        for pk, product in products.items())
+                                 **order_amounts((item.quantity, item.unit_price) for item in items))
+    for item in items:
+        item.order = order
+    OrderItem.objects.bulk_create(items)
     for pk, product in products.items():
         product.inventory -= quantities[pk]
     Product.objects.bulk_update(products.values(), ['inventory'])
@@ -221,6 +228,7 @@ def restock(order):
         product.inventory += quantities[pk]
     Product.objects.bulk_update(products.values(), ['inventory'])
     invalidate_catalogue()
+    announce_products_changed(products.keys())  # back in stock, maybe
 
 
 def lock_order(order_id):

@@ -11,6 +11,7 @@ router.register('customers', views.CustomerViewSet)
 # The address book of `customers/me/`: `me` and `addresses` are no customer ids, so no route of `customers/{pk}/` matches it.
 router.register('customers/me/addresses', views.AddressViewSet, basename='customer-addresses')
 router.register('orders', views.OrderViewSet, basename='orders')
+router.register('promotions', views.PromotionViewSet, basename='promotions')
 
 # Nested routers: format suffixes as on the parent, but no API root of their own (the parent has it).
 products_router = routers.NestedDefaultRouter(router, 'products', lookup='product')

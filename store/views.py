@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, ProtectedError
+from django.db import transaction
+from django.db.models import Count, Prefetch, ProtectedError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -52,6 +53,7 @@ from .serializers import (
     PaymentSerializer,
     ProductImageSerializer,
     ProductSerializer,
+    PromotionSerializer,
     ReviewSerializer,
     ShipOrderSerializer,
     UpdateCartItemSerializer,
@@ -111,6 +113,10 @@ class ProductViewSet(CachedCatalogueMixin, UpdateInPlaceMixin, ProtectedDestroyM
     search_fields = ['title', 'description']
     ordering_fields = ['unit_price', 'last_update']
     protected_error = 'Product cannot be deleted because it is associated with an order item.'
+
+    def get_queryset(self):
+        # Sale prices as of now (the cached catalogue moves on when a promotion starts or ends).
+        return Product.objects.with_sale_price()
 
     @property
     def filter_backends(self):
@@ -201,7 +207,9 @@ class CartItemViewSet(AnonWritesThrottledMixin, NestedViewSetMixin, ModelViewSet
         return None
 
     def get_queryset(self):
-        return CartItem.objects.filter(cart_id=self.parent_pk).select_related('product').order_by('id')
+        # The products with their sale prices (the lines' totals): prefetched, as select_related cannot annotate them.
+        return CartItem.objects.filter(cart_id=self.parent_pk).prefetch_related(
+            Prefetch('product', queryset=Product.objects.with_sale_price())).order_by('id')
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -260,6 +268,20 @@ class AddressViewSet(UpdateInPlaceMixin, ModelViewSet):
 
     def perform_create(self, serializer):
         serializer.save(customer=customer_of(self.request.user))
+
+
+class PromotionViewSet(UpdateInPlaceMixin, ProtectedDestroyMixin, ModelViewSet):
+    """Promotions: staff manage them; anyone reads the active ones (staff read them all)."""
+    serializer_class = PromotionSerializer
+    permission_classes = [IsAdminOrReadOnly]
+    protected_error = 'Promotion cannot be deleted because it is associated with an order item.'
+
+    def get_queryset(self):
+        return selectors.promotions_for(self.request.user)
+
+    @transaction.atomic  # the promotion and its product links
+    def perform_create(self, serializer):
+        serializer.save()
 
 
 class OrderViewSet(ModelViewSet):

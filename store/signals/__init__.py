@@ -1,7 +1,22 @@
+from django.db import transaction
 from django.dispatch import Signal
+
+from store.models import Product
 
 # Sent with `order=` once a placed order has been committed.
 order_created = Signal()
+
+# Sent with `product_ids=` once a change that may have lowered these products' prices or brought them back
+# in stock has committed: a product written, an order's units returned, a promotion written or its window
+# started or ended. Receivers check what actually changed.
+products_changed = Signal()
+
+
+def announce_products_changed(product_ids):
+    """Send `products_changed` for these products once the current transaction commits."""
+    product_ids = list(product_ids)
+    if product_ids:
+        transaction.on_commit(lambda: products_changed.send_robust(sender=Product, product_ids=product_ids))
 
 # Sent by `seed_db` inside its transaction, with `slugs=` (the demo products' slugs, in the plan's order)
 # and `product_ids=` ({slug: id}). A receiver seeds its own demo rows for them, idempotently, and returns

@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from store.caching import invalidate_catalogue
-from store.models import Collection, Customer, Product, ProductImage
+from store.caching import invalidate_catalogue, promotions_changed
+from store.models import Collection, Customer, Product, ProductImage, Promotion
+
+from . import announce_products_changed
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
@@ -40,3 +42,32 @@ def delete_replaced_image_file(sender, instance, raw=False, **kwargs):
 def catalogue_changed(sender, raw=False, **kwargs):
     if not raw:
         invalidate_catalogue()
+
+
+@receiver(post_save, sender=Product)
+def product_saved(sender, instance, raw=False, **kwargs):
+    # Its price or stock may have changed (receivers compare).
+    if not raw:
+        announce_products_changed([instance.pk])
+
+
+@receiver(post_save, sender=Promotion)
+def promotion_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        promotions_changed()
+        announce_products_changed(instance.product_set.values_list('pk', flat=True))
+
+
+@receiver(post_delete, sender=Promotion)
+def promotion_deleted(sender, **kwargs):
+    promotions_changed()  # prices rise: no product got cheaper
+
+
+@receiver(m2m_changed, sender=Product.promotions.through)
+def product_promotions_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in ('post_add', 'post_remove', 'post_clear'):
+        return
+    promotions_changed()
+    if action == 'post_add':
+        # From a promotion (reverse), pk_set holds products; from a product, promotions.
+        announce_products_changed(pk_set if reverse else [instance.pk])

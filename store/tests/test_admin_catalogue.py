@@ -5,10 +5,12 @@ from urllib.parse import parse_qsl
 import pytest
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.urls import reverse
+from django.utils import timezone
 from model_bakery import baker
 
 from store.models import Product, ProductImage, Promotion, Review
 
+from .factories import make_promotion
 from .test_admin import changelist_url, make_product, queries_for_get, result_ids
 
 PROMOTION_CHANGELIST_QUERY_BUDGET = 5
@@ -28,7 +30,7 @@ def make_image(product=None, name='store/images/mug.jpg'):
 
 def make_object(model_name):
     makers = {
-        'promotion': lambda: baker.make(Promotion),
+        'promotion': lambda: make_promotion(),
         'review': make_review,
         'productimage': make_image,
     }
@@ -87,24 +89,23 @@ class TestCataloguePagesForStaff:
 @pytest.mark.django_db
 class TestPromotionChangelist:
     def test_lists_description_discount_and_products_count(self, admin_client):
-        promotion = baker.make(Promotion, description='Summer sale', discount=0.2)
-        for _ in range(3):
-            make_product().promotions.add(promotion)
+        promotion = make_promotion(*(make_product() for _ in range(3)), description='Summer sale', discount='20')
 
         response = admin_client.get(changelist_url('promotion'))
 
         content = response.content.decode()
         assert 'Summer sale' in content
-        assert '<td class="field-discount">0.2</td>' in content
+        assert '<td class="field-discount">20.00</td>' in content
         assert (
             f'<td class="field-products_count"><a href="/admin/store/product/?promotions__id={promotion.id}">3</a></td>'
             in content
         )
 
     def test_counts_only_each_promotions_own_products(self, admin_client):
-        summer = baker.make(Promotion, description='Summer sale')
-        winter = baker.make(Promotion, description='Winter sale')
-        idle = baker.make(Promotion, description='Idle')
+        # Listed latest start first.
+        summer = make_promotion(description='Summer sale', starts_at=timezone.now() - timedelta(days=3))
+        winter = make_promotion(description='Winter sale', starts_at=timezone.now() - timedelta(days=2))
+        idle = make_promotion(description='Idle', starts_at=timezone.now() - timedelta(days=1))
         both = make_product()
         both.promotions.add(summer, winter)
         make_product().promotions.add(summer)
@@ -112,10 +113,10 @@ class TestPromotionChangelist:
         response = admin_client.get(changelist_url('promotion'))
 
         assert [(obj.id, obj.products_count) for obj in response.context['cl'].result_list] == [
-            (idle.id, 0), (summer.id, 2), (winter.id, 1)]
+            (idle.id, 0), (winter.id, 1), (summer.id, 2)]
 
     def test_products_link_target_lists_the_promotions_products(self, admin_client):
-        promotion = baker.make(Promotion)
+        promotion = make_promotion()
         promoted = [make_product(title='Espresso'), make_product(title='Mocha')]
         for product in promoted:
             product.promotions.add(promotion)
@@ -127,8 +128,8 @@ class TestPromotionChangelist:
         assert [product.title for product in response.context['cl'].result_list] == ['Espresso', 'Mocha']
 
     def test_search_by_description(self, admin_client):
-        summer = baker.make(Promotion, description='Summer sale')
-        baker.make(Promotion, description='Winter clearance')
+        summer = make_promotion(description='Summer sale')
+        make_promotion(description='Winter clearance')
 
         response = admin_client.get(changelist_url('promotion'), {'q': 'summer'})
 
@@ -136,10 +137,10 @@ class TestPromotionChangelist:
 
     def test_query_count_is_constant(self, admin_client):
         url = changelist_url('promotion')
-        make_product().promotions.add(baker.make(Promotion))
+        make_product().promotions.add(make_promotion())
         one_promotion, _ = queries_for_get(admin_client, url)
         for _ in range(10):
-            promotion = baker.make(Promotion)
+            promotion = make_promotion()
             make_product().promotions.add(promotion)
             make_product().promotions.add(promotion)
 
@@ -159,8 +160,8 @@ class TestProductFormPromotions:
         assert 'data-field-name="promotions"' in response.content.decode()
 
     def test_change_form_shows_the_products_promotions_selected(self, admin_client):
-        summer = baker.make(Promotion, description='Summer sale')
-        baker.make(Promotion, description='Winter sale')
+        summer = make_promotion(description='Summer sale')
+        make_promotion(description='Winter sale')
         product = make_product()
         product.promotions.add(summer)
 
@@ -172,15 +173,15 @@ class TestProductFormPromotions:
 
     def test_autocomplete_finds_promotions_by_description(self, admin_client):
         for description in ['Winter sale', 'Summer sale', 'Clearance']:
-            baker.make(Promotion, description=description)
+            make_promotion(description=description)
 
         assert autocomplete(admin_client, 'product', 'promotions', 'sale') == ['Summer sale', 'Winter sale']
 
     def test_adding_a_product_saves_its_promotions(self, admin_client):
         collection = make_product().collection
-        summer = baker.make(Promotion, description='Summer sale')
-        winter = baker.make(Promotion, description='Winter sale')
-        baker.make(Promotion, description='Not chosen')
+        summer = make_promotion(description='Summer sale')
+        winter = make_promotion(description='Winter sale')
+        make_promotion(description='Not chosen')
         url = reverse('admin:store_product_add')
         inline_prefixes = [inline.formset.prefix for inline in admin_client.get(url).context['inline_admin_formsets']]
         management = {}

@@ -12,8 +12,8 @@ from rest_framework import status
 from store import services
 from store.models import Cart, CartItem, Product
 
-# Parent-cart lookup + the lines with their products (select_related), whatever the number of lines.
-CART_ITEM_LIST_MAX_QUERIES = 2
+# Parent-cart lookup + the lines + their products with sale prices, whatever the number of lines.
+CART_ITEM_LIST_MAX_QUERIES = 3
 # Adding a line: the product (read once, by the serializer), then in add_to_cart's transaction the cart's touch
 # (an UPDATE that also locks it), the product's line, and the line's INSERT or UPDATE. Inside a test's
 # transaction the BEGIN and COMMIT are a SAVEPOINT and its RELEASE, counted like them.
@@ -105,7 +105,7 @@ class TestListCartItems:
         assert response.status_code == status.HTTP_200_OK
         assert response.json() == [{
             'id': item.pk,
-            'product': {'id': product.pk, 'title': 'Coffee Mug', 'unit_price': 8.99},
+            'product': {'id': product.pk, 'title': 'Coffee Mug', 'unit_price': 8.99, 'sale_price': None},
             'quantity': 2,
             'total_price': 17.98,
         }]
@@ -148,7 +148,7 @@ class TestRetrieveCartItem:
         assert response.status_code == status.HTTP_200_OK
         assert response.json() == {
             'id': item.pk,
-            'product': {'id': product.pk, 'title': 'Coffee Mug', 'unit_price': 8.99},
+            'product': {'id': product.pk, 'title': 'Coffee Mug', 'unit_price': 8.99, 'sale_price': None},
             'quantity': 2,
             'total_price': 17.98,
         }

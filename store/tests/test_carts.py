@@ -141,7 +141,7 @@ class TestRetrieveCart:
             'id': str(cart.pk),
             'items': [{
                 'id': item.pk,
-                'product': {'id': product.pk, 'title': 'Coffee Mug', 'unit_price': 8.99},
+                'product': {'id': product.pk, 'title': 'Coffee Mug', 'unit_price': 8.99, 'sale_price': None},
                 'quantity': 2,
                 'total_price': 17.98,
             }],
@@ -251,7 +251,8 @@ class TestRetrieveCartInOneQuery:
         assert 1.1 * 3 != 3.3
         assert '3.3000000000000003' not in response.content.decode()
         assert body(response) == {'id': str(cart.pk), 'items': [{
-            'id': item.pk, 'product': {'id': item.product_id, 'title': 'Tea', 'unit_price': Decimal('1.10')},
+            'id': item.pk, 'product': {'id': item.product_id, 'title': 'Tea', 'unit_price': Decimal('1.10'),
+                                                                   'sale_price': None},
             'quantity': 3, 'total_price': Decimal('3.30')}], 'total_price': Decimal('3.30')}
 
     @pytest.mark.parametrize('cart_id', ['2c9b1a64-6f3e-4d4b-9a1e-5b0c7d8e9f10', *MALFORMED_CART_IDS])

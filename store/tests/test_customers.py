@@ -25,7 +25,7 @@ from .factories import customer_of
 # The customers (one query, no per-row lookups), whatever their number.
 CUSTOMER_LIST_MAX_QUERIES = 1
 
-CUSTOMER_FIELDS = {'id', 'user_id', 'phone', 'birth_date', 'membership'}
+CUSTOMER_FIELDS = {'id', 'user_id', 'phone', 'birth_date', 'membership', 'liked_product_alerts'}
 NOT_FOUND = {'detail': 'No Customer matches the given query.'}
 
 
@@ -36,7 +36,7 @@ def detail_url(customer_id):
 def as_json(customer):
     return {'id': customer.id, 'user_id': customer.user_id, 'phone': customer.phone,
             'birth_date': customer.birth_date.isoformat() if customer.birth_date else None,
-            'membership': customer.membership}
+            'membership': customer.membership, 'liked_product_alerts': customer.liked_product_alerts}
 
 
 @pytest.mark.django_db
@@ -114,7 +114,7 @@ class TestCreateCustomer:
         assert response.status_code == status.HTTP_201_CREATED
         customer = customer_of(user)
         assert response.data == {'id': customer.id, 'user_id': user.id, 'phone': '1', 'birth_date': None,
-                                 'membership': 'G'}
+                                 'membership': 'G', 'liked_product_alerts': True}
         assert customer.membership == Customer.MEMBERSHIP_GOLD
 
     def test_membership_defaults_to_bronze(self, api_client, authenticate, django_user_model):
@@ -239,7 +239,8 @@ class TestUpdateCustomer:
 
         assert response.status_code == status.HTTP_200_OK
         assert response.data == {'id': customer.id, 'user_id': customer.user_id, 'phone': '9876',
-                                 'birth_date': '1998-05-15', 'membership': 'G'}
+                                 'birth_date': '1998-05-15', 'membership': 'G',
+                                 'liked_product_alerts': True}
         assert as_json(customer_of(customer.user)) == response.data
 
     def test_staff_patch_sets_the_membership(self, api_client, authenticate, make_customer):

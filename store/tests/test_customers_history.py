@@ -33,7 +33,7 @@ def order_json(order):
         'items': [{'id': item.id,
                    'product': {'id': item.product.id, 'title': item.product.title, 'unit_price': 10.0},
                    'unit_price': 12.5,
-                   'quantity': item.quantity} for item in items],
+                   'quantity': item.quantity, 'list_price': 12.5, 'promotion': None} for item in items],
         'cancelled_at': None,
         'subtotal': float(order.subtotal), 'tax': float(order.tax), 'total': float(order.total),
         'currency': order.currency,

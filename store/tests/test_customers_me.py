@@ -30,7 +30,7 @@ class TestMe:
 
         assert response.status_code == status.HTTP_200_OK
         assert response.data == {'id': customer.id, 'user_id': user.id, 'phone': '', 'birth_date': None,
-                                 'membership': 'B'}
+                                 'membership': 'B', 'liked_product_alerts': True}
 
     def test_head_of_me_never_writes(self, api_client, authenticate):
         user = authenticate()
@@ -51,7 +51,7 @@ class TestMe:
         assert response.status_code == status.HTTP_200_OK
         customer = customer_of(user)
         assert response.data == {'id': customer.id, 'user_id': user.id, 'phone': '9876',
-                                 'birth_date': '1998-05-15', 'membership': 'B'}
+                                 'birth_date': '1998-05-15', 'membership': 'B', 'liked_product_alerts': True}
         assert (customer.phone, customer.birth_date.isoformat()) == ('9876', '1998-05-15')
 
     def test_put_requires_phone(self, api_client, authenticate):

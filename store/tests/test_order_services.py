@@ -16,10 +16,10 @@ from store import services
 from store.models import Cart, CartItem, Collection, Order, OrderItem, Product
 from store.tests.factories import inventory, make_cart, make_product
 
-# SAVEPOINT; lock the cart; read its lines; lock their products; INSERT the order; INSERT its items
+# SAVEPOINT; lock the cart; read its lines; lock their products; read their promotions; INSERT the order; INSERT its items
 # (one bulk insert); UPDATE the inventories (one bulk update); delete the cart (select it, delete its
 # items, delete it); INSERT the "placed" event; RELEASE SAVEPOINT. The same for 1 line as for 50.
-PLACE_ORDER_QUERIES = 12
+PLACE_ORDER_QUERIES = 13
 
 UNKNOWN_CART_ID = UUID('2c9b1a64-6f3e-4d4b-9a1e-5b0c7d8e9f10')
 

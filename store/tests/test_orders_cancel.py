@@ -41,7 +41,7 @@ class TestCancelOrder:
             'id': order.pk, 'customer': order.customer_id, 'placed_at': timestamp(order.placed_at),
             'payment_status': 'P',
             'items': [{'id': item.pk, 'product': {'id': mug.pk, 'title': 'Coffee Mug', 'unit_price': 8.99},
-                       'unit_price': 8.99, 'quantity': 2}],
+                       'unit_price': 8.99, 'quantity': 2, 'list_price': 8.99, 'promotion': None}],
             'cancelled_at': timestamp(order.cancelled_at),
             'subtotal': 17.98, 'tax': 1.8, 'total': 19.78, 'currency': 'USD',
             'shipping_address': None,

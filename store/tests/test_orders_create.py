@@ -15,10 +15,10 @@ from store.models import Cart, CartItem, Collection, Customer, Order, OrderItem,
 from .factories import customer_of, inventory, make_cart, make_product
 from .orders_helpers import NOT_AUTHENTICATED, ORDERS_URL, order_url, timestamp
 
-# The caller's customer; SAVEPOINT; lock the cart; read its lines; lock their products; INSERT the order;
-# INSERT its items; UPDATE the inventories; delete the cart (3); INSERT its "placed" event; RELEASE SAVEPOINT;
-# read the order back with its items and their products (2). The same for 1 cart line as for 50.
-PLACE_ORDER_ENDPOINT_QUERIES = 15
+# The caller's customer; SAVEPOINT; lock the cart; read its lines; lock their products; read their
+# promotions; INSERT the order; INSERT its items; UPDATE the inventories; delete the cart (3); INSERT its
+# "placed" event; RELEASE SAVEPOINT; read the order back with its items and their products (2). The same for 1 cart line as for 50.
+PLACE_ORDER_ENDPOINT_QUERIES = 16
 
 UNKNOWN_CART_ID = '2c9b1a64-6f3e-4d4b-9a1e-5b0c7d8e9f10'
 MALFORMED_CART_IDS = ['bad', '123', 'x' * 300, '2c9b1a64-6f3e-4d4b-9a1e-5b0c7d8e9f1']
@@ -59,9 +59,9 @@ class TestCreateOrder:
             'payment_status': 'P',
             'items': sorted([
                 {'id': items[mug.pk], 'product': {'id': mug.pk, 'title': 'Coffee Mug', 'unit_price': 8.99},
-                 'unit_price': 8.99, 'quantity': 2},
+                 'unit_price': 8.99, 'quantity': 2, 'list_price': 8.99, 'promotion': None},
                 {'id': items[tea.pk], 'product': {'id': tea.pk, 'title': 'Green Tea', 'unit_price': 4.5},
-                 'unit_price': 4.5, 'quantity': 3},
+                 'unit_price': 4.5, 'quantity': 3, 'list_price': 4.5, 'promotion': None},
             ], key=lambda item: item['product']['id']),
             'cancelled_at': None,
             # 17.98 + 13.50, and 10 % tax on it rounded half-up (3.148 -> 3.15).

@@ -35,7 +35,7 @@ DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
 
 PRODUCT_FIELDS = {'id', 'title', 'description', 'slug', 'inventory', 'unit_price', 'price_with_tax',
-                  'collection', 'images'}
+                  'sale_price', 'collection', 'images'}
 INVALID_PAGE_BODY = {'detail': 'Invalid page.'}
 
 
@@ -91,7 +91,7 @@ class TestListProducts:
 
         assert body(response)['results'] == [{
             'id': product.pk, 'title': 'Laptop', 'description': 'Fast', 'slug': 'laptop', 'inventory': 50,
-            'unit_price': Decimal('999.99'), 'price_with_tax': Decimal('1099.99'),
+            'unit_price': Decimal('999.99'), 'price_with_tax': Decimal('1099.99'), 'sale_price': None,
             'collection': product.collection_id, 'images': [],
         }]
 
@@ -179,7 +179,7 @@ class TestRetrieveProduct:
         assert response.status_code == status.HTTP_200_OK
         assert body(response) == {
             'id': product.pk, 'title': 'Laptop', 'description': 'Fast', 'slug': 'laptop', 'inventory': 50,
-            'unit_price': Decimal('999.99'), 'price_with_tax': Decimal('1099.99'),
+            'unit_price': Decimal('999.99'), 'price_with_tax': Decimal('1099.99'), 'sale_price': None,
             'collection': product.collection_id,
             'images': [{'id': image.pk, 'image': f'http://testserver{image.image.url}'}],
         }

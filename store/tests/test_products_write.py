@@ -60,7 +60,7 @@ class TestCreateProduct:
         product = Product.objects.get()
         assert body(response) == {
             'id': product.pk, 'title': 'Laptop', 'description': 'A fast one', 'slug': 'laptop', 'inventory': 50,
-            'unit_price': Decimal('999.99'), 'price_with_tax': Decimal('1099.99'),
+            'unit_price': Decimal('999.99'), 'price_with_tax': Decimal('1099.99'), 'sale_price': None,
             'collection': collection.pk, 'images': [],
         }
 
@@ -293,7 +293,8 @@ class TestUpdateProduct:
         assert response.status_code == status.HTTP_200_OK
         assert body(response) == {
             'id': product.pk, 'title': 'Desktop', 'description': 'Big', 'slug': 'desktop', 'inventory': 3,
-            'unit_price': Decimal('19'), 'price_with_tax': Decimal('20.9'), 'collection': other.pk, 'images': [],
+            'unit_price': Decimal('19'), 'price_with_tax': Decimal('20.9'), 'sale_price': None,
+            'collection': other.pk, 'images': [],
         }
         product.refresh_from_db()
         assert (product.title, product.unit_price, product.collection_id) == ('Desktop', Decimal('19'), other.pk)

@@ -28,7 +28,8 @@ class TestCustomerMassAssignment:
 
         assert response.status_code == 200
         assert response.json() == {'id': world.owner_customer.pk, 'user_id': world.owner.pk, 'phone': '123',
-                                   'birth_date': None, 'membership': Customer.MEMBERSHIP_BRONZE}
+                                   'birth_date': None, 'membership': Customer.MEMBERSHIP_BRONZE,
+                                   'liked_product_alerts': True}
         owner_customer = Customer.objects.get(pk=world.owner_customer.pk)
         assert (owner_customer.user_id, owner_customer.membership) == (world.owner.pk, Customer.MEMBERSHIP_BRONZE)
         assert Customer.objects.get(pk=world.other_customer.pk).user_id == world.other.pk

@@ -300,7 +300,7 @@ class Command(BaseCommand):
         for customer_id, orders in planned:
             for order_id, (_, days_ago, lines) in zip(order_ids[customer_id], orders):
                 order_items = [OrderItem(order_id=order_id, product_id=product_ids[slug][0], quantity=quantity,
-                                         unit_price=product_ids[slug][1])
+                                         unit_price=product_ids[slug][1], list_price=product_ids[slug][1])
                                for slug, quantity in lines if slug in product_ids]
                 items += order_items
                 # placed_at is auto_now_add, so the insert stamped "now": spread the demo orders over the past months.

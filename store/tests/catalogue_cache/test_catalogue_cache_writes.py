@@ -62,7 +62,8 @@ class TestProductWrites:
         assert response.status_code == 200
 
         expected = {'id': mug.pk, 'title': 'Red Mug', 'slug': 'red-mug', 'description': 'Redder', 'inventory': 7,
-                    'unit_price': Decimal('20.00'), 'price_with_tax': Decimal('22.00'), 'collection': teas.pk,
+                    'unit_price': Decimal('20.00'), 'price_with_tax': Decimal('22.00'), 'sale_price': None,
+                    'collection': teas.pk,
                     'images': []}
         assert catalogue.read(product_url(mug.pk)) == expected
         assert results_by_id(catalogue.read(PRODUCTS_URL))[mug.pk] == expected
