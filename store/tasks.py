@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from templated_mail.mail import BaseEmailMessage
 
+from .caching import catalogue_version
 from .models import Cart, Customer, Order, OrderItem
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,13 @@ def notify_customers(message):
         sent = connection.send_messages(messages)
     logger.info('notify_customers sent %s e-mails.', sent)
     return sent
+
+
+@shared_task
+def watch_promotion_windows():
+    """Pass the promotion window boundaries that have come, as the first catalogue read after each does:
+    with nobody reading, the products that got cheaper are still announced (products_changed) on time."""
+    catalogue_version()
 
 
 @shared_task

@@ -210,6 +210,10 @@ CELERY_BEAT_SCHEDULE = {
         'task': 'store.payments.tasks.expire_unpaid_orders',
         'schedule': timedelta(minutes=1),
     },
+    'watch-promotion-windows': {
+        'task': 'store.tasks.watch_promotion_windows',
+        'schedule': timedelta(minutes=1),
+    },
     'reconcile-payments': {
         'task': 'store.payments.tasks.reconcile_payments',
         'schedule': timedelta(minutes=5),
