@@ -13,10 +13,11 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, InMemoryStorage
 from django.core.management import call_command
+from django.utils import timezone
 from PIL import Image
 
 from store.management.commands import _seed_images, seed_db
-from store.models import Collection, Customer, Order, OrderItem, Product, ProductImage
+from store.models import CatalogueVersion, Collection, Customer, Order, OrderItem, Product, ProductImage, Promotion
 
 User = get_user_model()
 
@@ -168,6 +169,25 @@ class TestSeedDb:
         assert image_rows() == [(slug, demo_image_name(slug)) for slug in sorted(
             Product.objects.values_list('slug', flat=True))]
         assert len(storage.listdir(IMAGE_DIRECTORY)[1]) == 1000
+
+    def test_demo_promotions_run_end_never_and_are_to_come(self, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            output = run_seed()
+
+        assert 'Created 10 collections, 1000 products, 5 users, 5 customers' in output and ' 3 promotions' in output
+        now = timezone.now()
+        promotions = {promotion.description: promotion for promotion in Promotion.objects.all()}
+        assert set(promotions) == {'Garden week', 'Book lovers', 'Winter sale'}
+        assert set(Promotion.objects.active(now).values_list('description', flat=True)) == {'Garden week', 'Book lovers'}
+        assert promotions['Winter sale'].starts_at > now and promotions['Book lovers'].ends_at is None
+        assert [promotions[name].product_set.count() for name in ('Garden week', 'Book lovers', 'Winter sale')] == [12, 8, 10]
+        assert set(promotions['Garden week'].product_set.values_list('collection__title', flat=True)) == {'Garden'}
+        garden = promotions['Garden week'].product_set.with_sale_price().first()
+        assert garden.sale_price == (garden.unit_price * Decimal('0.85')).quantize(Decimal('0.01'), ROUND_HALF_UP)
+        # The cached catalogue knows when the next window starts.
+        assert CatalogueVersion.objects.get().next_change_at == promotions['Garden week'].ends_at
+        assert 'Nothing to do: the demo data is already there.' in run_seed()
+        assert Promotion.objects.count() == 3
 
     def test_orders_are_realistic(self):
         run_seed()

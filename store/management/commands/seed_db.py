@@ -1,11 +1,11 @@
-"""`manage.py seed_db`: demo collections, products with images, customers and orders (and, from the apps
+"""`manage.py seed_db`: demo collections, products with images, customers, orders and promotions (and, from the apps
 that receive `store.signals.catalogue_seeded`, their own demo rows: store_custom tags the products).
 
 The whole data set is planned first, deterministically (`random.Random` with fixed seeds, never the
 global generator), independently of what the database holds. Only then is it compared with the
 database by natural keys, and only what is missing is inserted: collections by title, products by
 slug, users by username, customers for demo users lacking one, orders for demo customers that have
-none, and images for demo products that have none. Existing rows are left alone, so a second run changes nothing and a run on a partly seeded
+none, promotions by description, and images for demo products that have none. Existing rows are left alone, so a second run changes nothing and a run on a partly seeded
 database recreates exactly the missing rows with their original values.
 
 Rows are inserted with `bulk_create` inside one transaction. MySQL (and older MariaDB) do not return
@@ -42,8 +42,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from store.caching import invalidate_catalogue
-from store.models import Collection, Customer, Order, OrderItem, Product, ProductImage
+from store.caching import invalidate_catalogue, promotions_changed
+from store.models import Collection, Customer, Order, OrderItem, Product, ProductImage, Promotion
 from store.services import order_amounts
 from store.signals import catalogue_seeded
 
@@ -73,6 +73,13 @@ CUSTOMERS = [
     ('customer5', 'Ava', 'Okafor', Customer.MEMBERSHIP_BRONZE),
 ]
 PAYMENT_STATUSES = [Order.PAYMENT_STATUS_COMPLETE, Order.PAYMENT_STATUS_PENDING, Order.PAYMENT_STATUS_FAILED]
+# description, discount (%), window (days from the run: start, end or None), collection, how many of its
+# products (the first by slug): one running, one without an end, one to come.
+PROMOTIONS = [
+    ('Garden week', Decimal('15'), (-2, 5), 'Garden', 12),
+    ('Book lovers', Decimal('10'), (-30, None), 'Books', 8),
+    ('Winter sale', Decimal('30'), (14, 28), 'Sports', 10),
+]
 
 @dataclass
 class ProductSpec:
@@ -186,7 +193,7 @@ def _stored_names(storage, names):
 
 
 class Command(BaseCommand):
-    help = 'Populates the database with demo collections, products with images, customers, orders (and tags)'
+    help = 'Populates the database with demo collections, products with images, customers, orders, promotions (and tags)'
 
     def handle(self, *args, **options):
         self.stdout.write('Populating the database...')
@@ -205,6 +212,7 @@ class Command(BaseCommand):
                     sender=self.__class__, slugs=product_slugs,
                     product_ids={slug: pk for slug, (pk, _) in product_ids.items()}):
                 self.created.update(created or {})
+            self.seed_promotions(products, product_ids)
             self.seed_images(products, product_ids)
             # Bulk inserts send no signals: cached catalogue pages must go explicitly.
             invalidate_catalogue()
@@ -309,6 +317,28 @@ class Command(BaseCommand):
         Order.objects.bulk_update(placed, ['placed_at', 'subtotal', 'tax', 'total', 'currency'], batch_size=BATCH_SIZE)
         OrderItem.objects.bulk_create(items, batch_size=BATCH_SIZE)
         self.created['order items'] = len(items)
+
+    def seed_promotions(self, products, product_ids):
+        """Creates the missing demo promotions (by description), each on its products; windows are relative
+        to this run, so the demo always has a promotion running and one to come."""
+        existing = set(Promotion.objects.filter(description__in=[p[0] for p in PROMOTIONS])
+                       .values_list('description', flat=True))
+        missing = [promotion for promotion in PROMOTIONS if promotion[0] not in existing]
+        now = timezone.now()
+        Promotion.objects.bulk_create([
+            Promotion(description=description, discount=discount, starts_at=now + timedelta(days=start),
+                      ends_at=None if end is None else now + timedelta(days=end))
+            for description, discount, (start, end), _, _ in missing])
+        promotion_ids = dict(Promotion.objects.filter(description__in=[p[0] for p in missing])
+                             .values_list('description', 'pk'))
+        slugs = {title: sorted(p.slug for p in products if p.collection == title and p.slug in product_ids)
+                 for title in CATALOG}
+        Product.promotions.through.objects.bulk_create([
+            Product.promotions.through(promotion_id=promotion_ids[description], product_id=product_ids[slug][0])
+            for description, _, _, collection, count in missing for slug in slugs[collection][:count]])
+        if missing:
+            promotions_changed()  # bulk inserts send no signals
+        self.created['promotions'] = len(missing)
 
     def seed_images(self, products, product_ids):
         """One generated picture for every demo product without an image; missing demo files written again."""
