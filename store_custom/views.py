@@ -1,4 +1,11 @@
-"""The store's products with tags and likes: the API side of the glue between store, tags and likes."""
+"""The store's products with tags and likes: the API side of the glue between store, tags and likes; and the
+unsubscribe page of liked-product alerts."""
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -14,6 +21,8 @@ from store.permissions import IsAdminOrReadOnly
 from store.views import NestedViewSetMixin
 from tags.models import Tag, TaggedItem
 from tags.serializers import TagSerializer
+
+from . import alerts
 
 PRODUCT_PK = OpenApiParameter('product_pk', int, OpenApiParameter.PATH, description="The product's id.")
 
@@ -98,3 +107,31 @@ class ProductLikeView(NestedViewSetMixin, GenericAPIView):
     def delete(self, request, *args, **kwargs):
         LikedItem.objects.unlike(request.user, self.parent)
         return self.summary(request)
+
+
+@method_decorator(csrf_exempt, name='dispatch')
+class UnsubscribeView(View):
+    """The unsubscribe link of liked-product alert e-mails: an HTML page, not an API route (outside the schema).
+
+    GET only shows a button (mail scanners open links); POST opts the customer out. The token is the
+    capability, so POST needs no session or CSRF token: RFC 8058 one-click unsubscribe (the e-mail's
+    List-Unsubscribe-Post header) posts from the mail provider. A bad token is a 404.
+    """
+    http_method_names = ['get', 'post', 'head', 'options']
+
+    def dispatch(self, request, *args, token, **kwargs):
+        self.customer = alerts.customer_of_token(token)
+        if self.customer is None:
+            raise Http404('No such unsubscribe link.')
+        return super().dispatch(request, *args, **kwargs)
+
+    def page(self, request, unsubscribed):
+        return render(request, 'store_custom/unsubscribe.html',
+                      {'customer': self.customer, 'unsubscribed': unsubscribed, 'site_name': settings.SITE_NAME})
+
+    def get(self, request):
+        return self.page(request, unsubscribed=False)
+
+    def post(self, request):
+        alerts.opt_out(self.customer)
+        return self.page(request, unsubscribed=True)
