@@ -20,7 +20,8 @@ from rest_framework import status
 
 from likes.models import LikedItem
 from store.caching import pass_promotion_boundaries
-from store.models import Customer, Product, Promotion
+from store import services
+from store.models import Cart, CartItem, Customer, Product, Promotion
 from store.signals import announce_products_changed
 from store.tests.concurrency_helpers import SKIP_ON_SQLITE_REASON, run_workers
 from store_custom.alerts import unsubscribe_token
@@ -123,6 +124,21 @@ class TestBackInStock:
 
         assert subjects() == ['Coffee Mug is back in stock, now 7.50 at Storefront'] * 2
         assert 'back in stock, and cheaper: 7.50 instead of 10.00.' in mail.outbox[0].body
+
+    def test_sold_out_by_an_order_then_back_when_it_is_cancelled(self, mug, likers, make_customer, change):
+        buyer = make_customer(email='carol@example.com')
+        cart = baker.make(Cart)
+        baker.make(CartItem, cart=cart, product=mug, quantity=5)
+        with change():
+            order, _ = services.place_order(customer=buyer, cart_id=cart.pk)
+        assert WatchedProduct.objects.get(pk=mug.pk).in_stock is False
+        mail.outbox.clear()  # the order's confirmation
+
+        with change():
+            services.cancel_order(order=order)
+
+        assert recipients() == ['ada@example.com', 'bob@example.com']
+        assert subjects() == ['Coffee Mug is back in stock at Storefront'] * 2
 
     def test_units_returned_by_a_cancelled_order_count(self, mug, likers, change):
         # What an order's cancellation does to the product, and the signal the store then sends.
