@@ -20,8 +20,8 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, Min, Q
 from django.http import HttpResponse
-from django.utils import timezone
 from django.urls import URLResolver, get_resolver
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import NotAcceptable
@@ -36,8 +36,10 @@ CACHE_TIMEOUT = 10 * 60
 CACHED_ROUTE_NAMES = frozenset({'products-list', 'products-detail', 'collection-list', 'collection-detail'})
 # Where a request keeps the version it reads (the middleware's lookup serves the view and its pagination).
 VERSION_ATTRIBUTE = 'catalogue_version'
-VERSION_SQL = (f'SELECT {connection.ops.quote_name("value")}, CASE WHEN {connection.ops.quote_name("next_change_at")}'
-               f' <= %s THEN 1 ELSE 0 END FROM {connection.ops.quote_name(CatalogueVersion._meta.db_table)} WHERE id = 1')
+# The version, and whether its next promotion boundary has come (`%s`: now).
+VERSION_SQL = (f'SELECT {connection.ops.quote_name("value")}, '
+               f'CASE WHEN {connection.ops.quote_name("next_change_at")} <= %s THEN 1 ELSE 0 END '
+               f'FROM {connection.ops.quote_name(CatalogueVersion._meta.db_table)} WHERE id = 1')
 
 
 def catalogue_version():

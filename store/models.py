@@ -5,7 +5,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from .validators import validate_file_size, validate_image_pixels
@@ -57,9 +58,14 @@ class Promotion(models.Model):
     def sale_price(self, unit_price):
         return discounted(unit_price, self.discount)
 
-    def clean(self):
-        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+    @staticmethod
+    def check_window(starts_at, ends_at):
+        """ValidationError unless the window ends after it starts (or has no end)."""
+        if starts_at and ends_at and ends_at <= starts_at:
             raise ValidationError({'ends_at': 'A promotion must end after it starts.'})
+
+    def clean(self):
+        self.check_window(self.starts_at, self.ends_at)
 
     class Meta:
         ordering = ['-starts_at', 'id']
@@ -95,7 +101,8 @@ class ProductQuerySet(models.QuerySet):
     def with_sale_price(self, at=None):
         """Each product annotated with the discount of its best promotion active at `at` (now), which
         `Product.sale_price` reads: the sale price without a query per product."""
-        return self.annotate(best_discount=Product.best_discount_of('pk', at or timezone.now()))
+        column = f'{connection.ops.quote_name(Product._meta.db_table)}.{connection.ops.quote_name("id")}'
+        return self.annotate(best_discount=Product.best_discount_of(column, at or timezone.now()))
 
 
 class Product(models.Model):
@@ -127,11 +134,23 @@ class Product(models.Model):
         return None if self.best_discount is None else discounted(self.unit_price, self.best_discount)
 
     @staticmethod
-    def best_discount_of(product_ref, at):
-        """A subquery: the discount of the best promotion active at `at` of the product `product_ref` (an
-        OuterRef path) names, or NULL."""
-        best = Promotion.objects.active(at).filter(product=models.OuterRef(product_ref))
-        return models.Subquery(best.order_by(*PromotionQuerySet.BEST_FIRST).values('discount')[:1])
+    def best_discount_of(product_column, at):
+        """A correlated subquery: the discount of the best promotion active at `at` (PromotionQuerySet's
+        `active` and BEST_FIRST) of the product whose id is `product_column` (the outer query's quoted
+        "table"."column"), or NULL.
+
+        Plain SQL: building and compiling the ORM's Subquery cost more than running the whole product
+        page's queries (docs/performance.md). test_promotion_prices checks that it agrees with `best_for`.
+        """
+        quote = connection.ops.quote_name
+        order = ', '.join(f'p.{quote(name.lstrip("-"))} {"DESC" if name.startswith("-") else "ASC"}'
+                          for name in PromotionQuerySet.BEST_FIRST)
+        sql = (f'SELECT p.{quote("discount")} FROM {quote(Promotion._meta.db_table)} p '
+               f'INNER JOIN {quote(Product.promotions.through._meta.db_table)} l ON l.{quote("promotion_id")} = p.{quote("id")} '
+               f'WHERE l.{quote("product_id")} = {product_column} AND p.{quote("starts_at")} <= %s '
+               f'AND (p.{quote("ends_at")} IS NULL OR p.{quote("ends_at")} > %s) ORDER BY {order} LIMIT 1')
+        at = connection.ops.adapt_datetimefield_value(at)
+        return RawSQL(sql, (at, at), output_field=Promotion._meta.get_field('discount'))
 
     @property
     def current_price(self):

@@ -76,8 +76,9 @@ def cart_with_lines(cart_id):
         return None
     # The lines' columns only: the cart's own (its id) is the argument.
     columns = representation_of(CartItemSerializer).columns('items__')
-    rows = list(Cart.objects.filter(pk=cart_id).annotate(
-        best_discount=Product.best_discount_of('items__product_id', timezone.now()))
+    quote = connection.ops.quote_name
+    best_discount = Product.best_discount_of(f'{quote(CartItem._meta.db_table)}.{quote("product_id")}', timezone.now())
+    rows = list(Cart.objects.filter(pk=cart_id).annotate(best_discount=best_discount)
                 .order_by('items__id').values(*columns, 'best_discount'))
     if not rows:
         return None

@@ -2,6 +2,7 @@ import copy
 from collections.abc import Mapping
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
 
@@ -349,8 +350,11 @@ class PromotionSerializer(serializers.ModelSerializer):
         fields = ['id', 'description', 'discount', 'starts_at', 'ends_at', 'products']
 
     def validate(self, data):
-        starts_at = data.get('starts_at', getattr(self.instance, 'starts_at', None))
-        ends_at = data['ends_at'] if 'ends_at' in data else getattr(self.instance, 'ends_at', None)
-        if starts_at and ends_at and ends_at <= starts_at:
-            raise serializers.ValidationError({'ends_at': ['A promotion must end after it starts.']})
+        # The window as it will be: a PATCH may change one end only.
+        window = {name: data[name] if name in data else getattr(self.instance, name, None)
+                  for name in ('starts_at', 'ends_at')}
+        try:
+            Promotion.check_window(**window)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
         return data

@@ -284,3 +284,26 @@ class TestOrdersAtSalePrices:
             promotion.delete()
 
         assert Promotion.objects.filter(pk=promotion.pk).exists()
+
+
+@pytest.mark.django_db
+class TestTheSqlAgreesWithTheRule:
+    def test_the_annotation_picks_what_best_for_picks(self):
+        """Product.best_discount_of (plain SQL, the catalogue's and the cart's) against PromotionQuerySet.best_for
+        (the ORM, order placement's), over windows past, running, to come and open-ended, with ties."""
+        now = timezone.now()
+        windows = [(now - timedelta(days=2), now - timedelta(days=1)), (now - timedelta(days=1), None),
+                   (now - timedelta(hours=1), now + timedelta(hours=1)), (now + timedelta(hours=1), None),
+                   (now, now + timedelta(seconds=1)), (now - timedelta(seconds=1), now)]
+        products = [make_product() for _ in range(12)]
+        for n, product in enumerate(products):
+            for k in range(n % 5):
+                starts_at, ends_at = windows[(n + k) % len(windows)]
+                make_promotion(product, discount=str(10 + (n * k) % 3 * 5), starts_at=starts_at, ends_at=ends_at)
+
+        annotated = dict(Product.objects.with_sale_price(now).values_list('pk', 'best_discount'))
+        best = Promotion.objects.best_for([product.pk for product in products], now)
+
+        assert {pk: discount for pk, discount in annotated.items() if discount is not None} == {
+            pk: promotion.discount for pk, promotion in best.items()}
+        assert len(best) >= 5
