@@ -154,7 +154,7 @@ def main():
     key = {'Idempotency-Key': uuid.uuid4().hex}
     order = client.request('POST', '/store/orders/', {'cart_id': cart['id']}, headers=key, expect=201)
     check(len(order['items']) == 2 and order['payment_status'] == 'P', f'the order holds the cart: {order}')
-    subtotal = sum(Decimal(str(p['unit_price'])) * 2 for p in (first, second))
+    subtotal = sum(charged_price(p) * 2 for p in (first, second))
     tax = (subtotal * TAX_RATE).quantize(CENT, ROUND_HALF_UP)
     money = {k: Decimal(str(order[k])) for k in ('subtotal', 'tax', 'total')}
     check(money == {'subtotal': subtotal, 'tax': tax, 'total': subtotal + tax} and order['currency'] == 'USD',
@@ -173,6 +173,11 @@ def main():
         pay_and_refund(client, args, order, first)
         ship(client, args, first)
     print('The HTTP flow passed.')
+
+
+def charged_price(product):
+    """What a unit of the product costs now (its JSON as the catalogue shows it): the sale price if any."""
+    return Decimal(str(product['unit_price'] if product['sale_price'] is None else product['sale_price']))
 
 
 def staff_client(args):
@@ -226,8 +231,19 @@ def pay_and_refund(client, args, order, product):
 
 
 def ship(client, args, product):
-    """A second order, with a shipping address given inline, paid and then shipped by staff: its history
-    reads placed, payment started, paid, shipped, and the customer is e-mailed the tracking number."""
+    """A second order, at the sale price of a promotion staff start, with a shipping address given inline,
+    paid and then shipped by staff: its history reads placed, payment started, paid, shipped, and the
+    customer is e-mailed the tracking number."""
+    staff = staff_client(args)
+    starts_at = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() - 60))
+    promotion = staff.request('POST', '/store/promotions/', {
+        'description': 'CI flash sale', 'discount': 40, 'starts_at': starts_at, 'products': [product['id']]},
+        expect=201)
+    on_sale = client.request('GET', f'/store/products/{product["id"]}/')
+    sale_price = (Decimal(str(on_sale['unit_price'])) * Decimal('0.6')).quantize(CENT, ROUND_HALF_UP)
+    check(Decimal(str(on_sale['sale_price'])) == sale_price, f'the cached catalogue shows the sale at once: {on_sale}')
+    active = [p['id'] for p in client.request('GET', '/store/promotions/')]
+    check(promotion['id'] in active, f'anyone lists the running promotion: {active}')
     cart = client.request('POST', '/store/carts/', {}, expect=201)
     client.request('POST', f'/store/carts/{cart["id"]}/items/', {'product_id': product['id'], 'quantity': 1},
                    expect=201)
@@ -236,8 +252,11 @@ def ship(client, args, product):
     order = client.request('POST', '/store/orders/', {'cart_id': cart['id'], 'shipping_address': address}, expect=201)
     check(order['shipping_address'] == address and order['fulfilment_status'] == 'unfulfilled',
           f'the order keeps its shipping address: {order["shipping_address"]}')
+    line = order['items'][0]
+    check(Decimal(str(line['unit_price'])) == sale_price and line['promotion'] == promotion['id']
+          and line['list_price'] == on_sale['unit_price'], f'charged the sale price, list price kept: {line}')
     pay(client, args, order)
-    shipped = staff_client(args).request('POST', f'/store/orders/{order["id"]}/ship/',
+    shipped = staff.request('POST', f'/store/orders/{order["id"]}/ship/',
                                          {'carrier': 'CI Post', 'tracking_number': 'CI123456789'})
     check(shipped['fulfilment_status'] == 'shipped' and shipped['tracking_number'] == 'CI123456789'
           and shipped['shipped_at'], f'shipped: {shipped["fulfilment_status"]}')
