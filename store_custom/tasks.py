@@ -37,6 +37,7 @@ def send_liked_product_alerts(alerts):
     """
     alerts = {alert['product_id']: alert for alert in alerts}
     products = Product.objects.in_bulk(list(alerts))
+    # Rows inserted in one order by every run: racing runs wait on the same first row, never deadlock.
     likes = list(likes_of_products()
                  .filter(object_id__in=list(products), user__customer__liked_product_alerts=True)
                  .exclude(user__email='').select_related('user__customer').order_by('user_id', 'object_id'))
