@@ -14,6 +14,7 @@ from . import models, services
 from .exceptions import RowNotFound, StoreError
 from .serializers import ShipOrderSerializer
 from .caching import invalidate_catalogue
+from .signals import announce_products_changed
 
 
 class LockedChangeMixin:
@@ -121,8 +122,10 @@ class ProductAdmin(LockedChangeMixin, admin.ModelAdmin):
 
     @admin.action(description='Clear inventory')
     def clear_inventory(self, request, queryset):
+        product_ids = list(queryset.values_list('pk', flat=True))
         updated_count = queryset.update(inventory=0)
         invalidate_catalogue()
+        announce_products_changed(product_ids)
         message = ngettext(
             '%(count)d product was successfully updated.',
             '%(count)d products were successfully updated.',

@@ -187,6 +187,7 @@ def place_order(*, customer, cart_id, idempotency_key=None, shipping_address=Non
         product.inventory -= quantities[pk]
     Product.objects.bulk_update(products.values(), ['inventory'])
     invalidate_catalogue()
+    announce_products_changed(products.keys())
     Cart.objects.filter(pk=cart_id).delete()
     record_event(order, 'placed', actor, total=str(order.total), currency=order.currency,
                  shipping_address=shipping_address)

@@ -5,8 +5,8 @@ from django.db.models.signals import post_delete, post_save
 
 from likes.models import LikedItem
 from store.caching import invalidate_catalogue
-from store.models import Order, Product
-from store.signals import catalogue_seeded, order_created, products_changed
+from store.models import Product
+from store.signals import catalogue_seeded, products_changed
 from tags.models import Tag, TaggedItem
 
 from . import alerts
@@ -44,12 +44,6 @@ def alert_likers(sender, product_ids, **kwargs):
         transaction.on_commit(lambda: queue_liked_product_alerts(due))
 
 
-def note_units_ordered(sender, order, **kwargs):
-    # No products_changed for an order (nothing got cheaper or came back), but it may have sold a liked
-    # product out: seen as out of stock, its units coming back later count as back in stock.
-    alert_likers(sender=Product, product_ids=list(order.items.values_list('product_id', flat=True)))
-
-
 def connect():
     post_save.connect(product_tags_changed, sender=TaggedItem, dispatch_uid='store_custom.tagged')
     post_delete.connect(product_tags_changed, sender=TaggedItem, dispatch_uid='store_custom.untagged')
@@ -58,4 +52,3 @@ def connect():
     catalogue_seeded.connect(seed_demo_tags, dispatch_uid='store_custom.seed_demo_tags')
     post_save.connect(watch_liked_product, sender=LikedItem, dispatch_uid='store_custom.watch_liked_product')
     products_changed.connect(alert_likers, sender=Product, dispatch_uid='store_custom.alert_likers')
-    order_created.connect(note_units_ordered, sender=Order, dispatch_uid='store_custom.note_units_ordered')

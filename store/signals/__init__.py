@@ -6,9 +6,9 @@ from store.models import Product
 # Sent with `order=` once a placed order has been committed.
 order_created = Signal()
 
-# Sent with `product_ids=` once a change that may have lowered these products' prices or brought them back
-# in stock has committed: a product written, an order's units returned, a promotion written or its window
-# started or ended. Receivers check what actually changed.
+# Sent with `product_ids=` once a change that may have changed these products' prices or stock has
+# committed: a product written, an order placed or its units returned, a promotion written, linked,
+# unlinked or deleted, or its window started or ended. Receivers check what actually changed.
 products_changed = Signal()
 
 

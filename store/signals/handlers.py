@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from store.caching import invalidate_catalogue, promotions_changed
@@ -58,16 +58,19 @@ def promotion_saved(sender, instance, raw=False, **kwargs):
         announce_products_changed(instance.product_set.values_list('pk', flat=True))
 
 
-@receiver(post_delete, sender=Promotion)
-def promotion_deleted(sender, **kwargs):
-    promotions_changed()  # prices rise: no product got cheaper
+@receiver(pre_delete, sender=Promotion)
+def promotion_deleted(sender, instance, **kwargs):
+    # Its products, read while their links still exist.
+    announce_products_changed(instance.product_set.values_list('pk', flat=True))
+    promotions_changed()
 
 
 @receiver(m2m_changed, sender=Product.promotions.through)
 def product_promotions_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if action not in ('post_add', 'post_remove', 'post_clear'):
-        return
-    promotions_changed()
-    if action == 'post_add':
-        # From a promotion (reverse), pk_set holds products; from a product, promotions.
+    # From a promotion (reverse), pk_set holds products; from a product, promotions.
+    if action in ('post_add', 'post_remove'):
         announce_products_changed(pk_set if reverse else [instance.pk])
+    elif action == 'pre_clear':  # the links are still there
+        announce_products_changed(instance.product_set.values_list('pk', flat=True) if reverse else [instance.pk])
+    if action in ('post_add', 'post_remove', 'post_clear'):
+        promotions_changed()

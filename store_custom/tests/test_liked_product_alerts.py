@@ -140,6 +140,18 @@ class TestBackInStock:
         assert recipients() == ['ada@example.com', 'bob@example.com']
         assert subjects() == ['Coffee Mug is back in stock at Storefront'] * 2
 
+    def test_sold_out_in_the_admin_then_restocked(self, admin_client, mug, likers, change):
+        with change():
+            response = admin_client.post('/admin/store/product/', {
+                'action': 'clear_inventory', '_selected_action': [mug.pk]})
+        assert response.status_code == 302
+        assert WatchedProduct.objects.get(pk=mug.pk).in_stock is False
+
+        with change():
+            save(mug, inventory=4)
+
+        assert subjects() == ['Coffee Mug is back in stock at Storefront'] * 2
+
     def test_units_returned_by_a_cancelled_order_count(self, mug, likers, change):
         # What an order's cancellation does to the product, and the signal the store then sends.
         Product.objects.filter(pk=mug.pk).update(inventory=0)
@@ -201,6 +213,27 @@ class TestPriceDrop:
             save(mug, unit_price=Decimal('11.00'))
 
         assert subjects() == ['Coffee Mug now costs 11.00 (was 12.00) at Storefront'] * 2
+
+    @pytest.mark.parametrize('end_the_sale', [
+        lambda promotion, product: promotion.product_set.remove(product),
+        lambda promotion, product: product.promotions.clear(),
+        lambda promotion, product: promotion.delete(),
+    ], ids=['unlinked', 'cleared', 'deleted'])
+    def test_a_sale_that_ended_and_came_back_is_a_drop_again(self, clock, mug, likers, change, end_the_sale):
+        with change():
+            promotion = baker.make(Promotion, discount=Decimal('25'), starts_at=clock.now - timedelta(days=1))
+            promotion.product_set.add(mug)
+        clock.advance(days=1)  # past the day's cap
+        with change():
+            end_the_sale(promotion, mug)
+        assert WatchedProduct.objects.get(pk=mug.pk).price == Decimal('10.00')  # seen back at its list price
+        mail.outbox.clear()
+
+        with change():
+            again = baker.make(Promotion, discount=Decimal('25'), starts_at=clock.now - timedelta(hours=1))
+            again.product_set.add(mug)
+
+        assert subjects() == ['Coffee Mug now costs 7.50 (was 10.00) at Storefront'] * 2
 
 
 @pytest.mark.django_db
