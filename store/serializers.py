@@ -328,9 +328,12 @@ class ProductIdsField(serializers.ListField):
         super().__init__(max_length=MAX_PROMOTION_PRODUCTS, **kwargs)
 
     def to_representation(self, products):
-        return [product.pk for product in products.all()]
+        return sorted(product.pk for product in products.all())
 
     def to_internal_value(self, data):
+        # The length first (DRF checks it after this): a long list is refused before any query.
+        if isinstance(data, list) and len(data) > self.max_length:
+            self.fail('max_length', max_length=self.max_length)
         product_ids = list(dict.fromkeys(super().to_internal_value(data)))
         found = set(Product.objects.filter(pk__in=product_ids).values_list('pk', flat=True))
         missing = [product_id for product_id in product_ids if product_id not in found]
