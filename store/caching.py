@@ -36,18 +36,20 @@ CACHE_TIMEOUT = 10 * 60
 CACHED_ROUTE_NAMES = frozenset({'products-list', 'products-detail', 'collection-list', 'collection-detail'})
 # Where a request keeps the version it reads (the middleware's lookup serves the view and its pagination).
 VERSION_ATTRIBUTE = 'catalogue_version'
-# The version, and whether its next promotion boundary has come (`%s`: now).
+# The version, and whether its next promotion boundary has come ({now}: a timestamp literal).
 VERSION_SQL = (f'SELECT {connection.ops.quote_name("value")}, '
-               f'CASE WHEN {connection.ops.quote_name("next_change_at")} <= %s THEN 1 ELSE 0 END '
+               f"CASE WHEN {connection.ops.quote_name('next_change_at')} <= '{{now}}' THEN 1 ELSE 0 END "
                f'FROM {connection.ops.quote_name(CatalogueVersion._meta.db_table)} WHERE id = 1')
 
 
 def catalogue_version():
     """The current version, moved on first if a promotion's window started or ended since the last change."""
-    # Read on every cached request: plain SQL costs a fraction of building the ORM query.
+    # Read on every cached request: plain SQL costs a fraction of building the ORM query, and without
+    # parameters it skips the drivers' placeholder rewriting (a tenth of a cache hit). The literal is the
+    # clock's, never input.
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(VERSION_SQL, [connection.ops.adapt_datetimefield_value(now)])
+        cursor.execute(VERSION_SQL.format(now=connection.ops.adapt_datetimefield_value(now)))
         row = cursor.fetchone()
     if row is None:
         return 0
