@@ -8,11 +8,15 @@ every role gets the same answer, a 400 for an unsigned body (the matrix turns St
 Carts are anonymous by design (course part 2, DECISIONS §3): a cart's unguessable UUID is its capability, so
 anyone holding it may read, fill, delete or order it. The matrix records that as intended, not as a hole.
 """
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
+from django.utils import timezone
 from model_bakery import baker
 
 from store import services
-from store.models import Address, Order
+from store.models import Address, Order, Promotion
 
 from .security_helpers import image_file, product_body
 
@@ -60,6 +64,10 @@ ROUTES = {
     'orders-deliver': lambda w: f'/store/orders/{w.order.pk}/deliver/',
     'orders-events': lambda w: f'/store/orders/{w.order.pk}/events/',
     'payments-stripe-webhook': lambda w: '/store/payments/stripe/webhook/',
+    'promotions-list': lambda w: '/store/promotions/',
+    'promotions-detail': lambda w: f'/store/promotions/{promotion(w, "active").pk}/',
+    'promotions-detail-ended': lambda w: f'/store/promotions/{promotion(w, "ended").pk}/',  # staff see it only
+    'promotions-detail-ordered': lambda w: f'/store/promotions/{promotion(w, "ordered").pk}/',  # an order used it
     'users-list': lambda w: '/auth/users/',
     'users-me': lambda w: '/auth/users/me/',
 }
@@ -69,6 +77,27 @@ def owner_address(world):
     if not hasattr(world, 'owner_address'):
         world.owner_address = baker.make(Address, customer=world.owner_customer, **ADDRESS)
     return world.owner_address
+
+
+def promotion(world, kind):
+    """A promotion of the world's product (made when a route first needs it): 'active' (since yesterday, no end),
+    'ended' (yesterday) or 'ordered' (active, and the owner's order line was charged at it)."""
+    promotions = world.__dict__.setdefault('promotions', {})
+    if kind not in promotions:
+        now = timezone.now()
+        starts_at, ends_at = (now - timedelta(days=2), now - timedelta(days=1)) if kind == 'ended' else \
+            (now - timedelta(days=1), None)
+        promotions[kind] = Promotion.objects.create(description=kind, discount=Decimal('10'), starts_at=starts_at,
+                                                    ends_at=ends_at)
+        promotions[kind].product_set.add(world.product)
+        if kind == 'ordered':
+            world.order.items.update(promotion=promotions[kind])
+    return promotions[kind]
+
+
+def promotion_body(w):
+    return {'description': 'Flash sale', 'discount': '25', 'starts_at': timezone.now().isoformat(),
+            'ends_at': None, 'products': [w.product.pk]}
 
 
 def shippable(world):
@@ -123,6 +152,10 @@ BODIES = {
     ('POST', 'orders-address'): lambda w: ({'shipping_address': ADDRESS}, JSON),
     ('POST', 'orders-ship'): lambda w: (shippable(w), JSON),
     ('POST', 'orders-deliver'): lambda w: (shipped(w), JSON),
+    ('POST', 'promotions-list'): lambda w: (promotion_body(w), JSON),
+    ('PUT', 'promotions-detail'): lambda w: (promotion_body(w), JSON),
+    ('PATCH', 'promotions-detail'): lambda w: ({'discount': '15'}, JSON),
+    ('PATCH', 'promotions-detail-ended'): lambda w: ({'description': 'Renamed'}, JSON),
     # Unsigned: whoever posts it, the signature is all that authenticates a webhook.
     ('POST', 'payments-stripe-webhook'): lambda w: ({'id': 'evt_1', 'type': 'payment_intent.succeeded'}, JSON),
 }
@@ -210,6 +243,18 @@ MATRIX_TABLE = [
     ('GET',    'orders-events',               401, 200, 404, 200),
     # The Stripe webhook: no authentication, the signature decides (an unsigned body is a 400 for anyone).
     ('POST',   'payments-stripe-webhook',     400, 400, 400, 400),
+    # Promotions: anyone reads the active ones (an ended one is a 404 to non-staff); only staff write, and a
+    # promotion an order line was charged at cannot be deleted (405).
+    ('GET',    'promotions-list',             200, 200, 200, 200),
+    ('POST',   'promotions-list',             401, 403, 403, 201),
+    ('GET',    'promotions-detail',           200, 200, 200, 200),
+    ('PUT',    'promotions-detail',           401, 403, 403, 200),
+    ('PATCH',  'promotions-detail',           401, 403, 403, 200),
+    ('DELETE', 'promotions-detail',           401, 403, 403, 204),
+    ('GET',    'promotions-detail-ended',     404, 404, 404, 200),
+    ('PATCH',  'promotions-detail-ended',     401, 403, 403, 200),
+    ('DELETE', 'promotions-detail-ended',     401, 403, 403, 204),
+    ('DELETE', 'promotions-detail-ordered',   401, 403, 403, 405),
     # djoser: authenticated (non-staff see only themselves in the list).
     ('GET',    'users-list',                  401, 200, 200, 200),
     ('GET',    'users-me',                    401, 200, 200, 200),
