@@ -11,6 +11,7 @@ import tempfile
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import environ
@@ -303,10 +304,54 @@ MEDIA_ROOT = Path(env.str('MEDIA_ROOT', default=BASE_DIR / 'media'))
 SERVE_MEDIA = env.bool('SERVE_MEDIA', default=False)
 # Product images with more pixels (width x height) are refused: a small file can decode to gigabytes.
 MAX_IMAGE_PIXELS = env.int('MAX_IMAGE_PIXELS', default=25_000_000)
+
+
+def s3_media_storage(*, bucket, access_key, secret_key, endpoint_url=None, region=None, base_url=None):
+    """The STORAGES entry that keeps product images in an S3-compatible bucket (django-storages).
+
+    `base_url` (MEDIA_BASE_URL: a CDN, or the bucket's public address) replaces the bucket's own
+    address in image URLs; without it they are the endpoint's object URLs.
+    """
+    options = {
+        'bucket_name': bucket, 'access_key': access_key, 'secret_key': secret_key,
+        'endpoint_url': endpoint_url, 'region_name': region,
+        # Product images are public (the bucket's policy lets anyone read them): unsigned URLs are the
+        # same on every render and every node, so cached catalogue pages never hold expired signatures.
+        'querystring_auth': False,
+        # A taken name gets a suffix, as on the filesystem: two uploads of photo.jpg must not share one
+        # object, which deleting either image would remove.
+        'file_overwrite': False,
+    }
+    if base_url:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ('http', 'https') or not parts.netloc or parts.query or parts.fragment:
+            raise ImproperlyConfigured(
+                f'MEDIA_BASE_URL must be an http(s) address such as https://cdn.example.com/media/, not {base_url!r}.')
+        options.update(custom_domain=parts.netloc + parts.path.rstrip('/'), url_protocol=f'{parts.scheme}:')
+    return {'BACKEND': 'storages.backends.s3.S3Storage', 'OPTIONS': options}
+
+
+# Product images go to an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME names one, so that every web
+# node reads and writes the same files; else to MEDIA_ROOT on this machine. prod refuses a partial set.
+MEDIA_S3 = {name: env.str(name, default=None) for name in (
+    'AWS_STORAGE_BUCKET_NAME', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_S3_ENDPOINT_URL',
+    'AWS_S3_REGION_NAME', 'MEDIA_BASE_URL')}
 STORAGES = {
-    'default': {'BACKEND': 'django.core.files.storage.FileSystemStorage'},
+    'default': s3_media_storage(
+        bucket=MEDIA_S3['AWS_STORAGE_BUCKET_NAME'], access_key=MEDIA_S3['AWS_ACCESS_KEY_ID'],
+        secret_key=MEDIA_S3['AWS_SECRET_ACCESS_KEY'], endpoint_url=MEDIA_S3['AWS_S3_ENDPOINT_URL'],
+        region=MEDIA_S3['AWS_S3_REGION_NAME'], base_url=MEDIA_S3['MEDIA_BASE_URL'],
+    ) if MEDIA_S3['AWS_STORAGE_BUCKET_NAME'] else {'BACKEND': 'django.core.files.storage.FileSystemStorage'},
     'staticfiles': {'BACKEND': 'django.contrib.staticfiles.storage.StaticFilesStorage'},
 }
+# Where image URLs point, from which the admin's thumbnails load: the base URL, else the endpoint (boto
+# addresses a bucket by path there), else the bucket's AWS host. None: this site's /media/.
+MEDIA_ORIGIN = None
+if MEDIA_S3['AWS_STORAGE_BUCKET_NAME']:
+    media_address = urlsplit(MEDIA_S3['MEDIA_BASE_URL'] or MEDIA_S3['AWS_S3_ENDPOINT_URL']
+                             or f"https://{MEDIA_S3['AWS_STORAGE_BUCKET_NAME']}.s3.amazonaws.com")
+    MEDIA_ORIGIN = f'{media_address.scheme}://{media_address.netloc}'
+    CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'].append(MEDIA_ORIGIN)
 
 DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'
 

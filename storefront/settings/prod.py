@@ -1,4 +1,6 @@
 """Production: DEBUG off, HTTPS everywhere, hashed static files, and no start without the real secrets."""
+from django.core.exceptions import ImproperlyConfigured
+
 from .common import *
 from .common import (
     ALLOWED_HOSTS,
@@ -7,6 +9,7 @@ from .common import (
     EMAIL_BACKEND,
     LOG_FILE,
     LOG_LEVEL,
+    MEDIA_S3,
     SECRET_KEY,
     STORAGES,
     env,
@@ -16,6 +19,15 @@ from .common import (
 
 # Read by common.py like everything else; here they have no fallback.
 require(SECRET_KEY=SECRET_KEY, ALLOWED_HOSTS=ALLOWED_HOSTS, DATABASE_URL=DATABASE_URL)
+# Half an object store configuration would put images on this node's disk (no bucket) or fail at the
+# first upload (no keys): refused at start, with the names that are missing.
+if any(MEDIA_S3.values()):
+    missing = [name for name in ('AWS_STORAGE_BUCKET_NAME', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY')
+               if not MEDIA_S3[name]]
+    if missing:
+        given = ', '.join(name for name, value in MEDIA_S3.items() if value)
+        raise ImproperlyConfigured(f'Media on object storage is half configured: {given} set, but not '
+                                   f'{", ".join(missing)}.')
 
 DEBUG = False
 EMAIL_BACKEND = EMAIL_BACKEND or 'django.core.mail.backends.smtp.EmailBackend'

@@ -9,7 +9,7 @@ import tempfile
 from urllib.parse import urlsplit, urlunsplit
 
 from .common import *
-from .common import CACHES, REDIS_URL, env
+from .common import CACHES, CONTENT_SECURITY_POLICY, MEDIA_ORIGIN, REDIS_URL, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = 'test-only-secret-key-long-enough-for-hs256-signing'
@@ -19,6 +19,10 @@ PASSWORD_HASHERS = ['django.contrib.auth.hashers.MD5PasswordHasher']
 EMAIL_BACKEND = 'django.core.mail.backends.locmem.EmailBackend'
 MEDIA_ROOT = tempfile.mkdtemp(prefix='storefront-test-media-')
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)  # uploads and seeded images go with the process
+# There, whatever the environment names: the S3 tests start their own server (store/tests/test_media_s3.py).
+STORAGES = {**STORAGES, 'default': {'BACKEND': 'django.core.files.storage.FileSystemStorage'}}
+if MEDIA_ORIGIN:
+    CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'].remove(MEDIA_ORIGIN)
 
 if REDIS_URL:
     # Each pytest-xdist worker gets its own Redis database, so clearing the cache in one worker's test
