@@ -14,7 +14,7 @@ Users inserted in bulk fire no `post_save` signal, so their Customer rows are in
 
 Every demo product that has no image gets one: a small picture generated from its slug, title and
 collection (`_seed_images`; the same product always gets the same bytes), stored through the image
-field's storage (the default storage: MEDIA_ROOT today, S3 tomorrow) under a name of its own,
+field's storage (the default storage: MEDIA_ROOT or the S3 bucket) under a name of its own,
 `store/images/seed-<slug>.png`, since deleting a ProductImage row deletes its file. A product that
 already has images, the demo one or others, gets no new row, but a demo image row whose file is gone
 gets its file written again. Existing files are never rewritten: the storage is listed once and only
