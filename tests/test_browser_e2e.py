@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from django.utils import timezone
 from PIL import Image
 
@@ -51,6 +52,10 @@ def page(monkeypatch):
         page.set_default_timeout(15_000)
         yield page
         browser.close()
+        # While Playwright's event loop runs, Django keeps the test's database connections apart from the
+        # ones outside it, so the test database's teardown would not close them: PostgreSQL then refuses
+        # to drop a database with sessions still open.
+        connections.close_all()
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """Real concurrency for the race tests: each worker runs in a thread of its own, so on its own database
 connection, against committed data (the tests use `transaction=True`).
 
-On MySQL/MariaDB the workers start together at a barrier and really race for the row locks. SQLite cannot
-write from two connections at once (a write locks the whole database), so there they run one after another.
+On MariaDB and PostgreSQL the workers start together at a barrier and really race for the row locks.
+SQLite cannot write from two connections at once (a write locks the whole database), so there they run one
+after another.
 """
 import threading
 
@@ -13,7 +14,7 @@ from rest_framework.test import APIClient
 THREAD_TIMEOUT = 60
 
 SKIP_ON_SQLITE_REASON = ('a race needs concurrent writers; SQLite locks the whole database for each write '
-                         '(runs on MariaDB in CI: .ci/run)')
+                         '(runs on MariaDB and PostgreSQL in CI: .ci/run)')
 
 
 def run_workers(workers):

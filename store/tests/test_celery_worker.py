@@ -1,7 +1,8 @@
 """A real Celery worker process consumes a real task from the real Redis broker and writes to the real database.
 
 The worker is another process, so it must see this test's committed rows: that needs a server database (the
-SQLite test database lives in this process) and REDIS_URL. .ci/run provides both (MariaDB + Redis).
+SQLite test database lives in this process) and REDIS_URL. .ci/run provides both (MariaDB or PostgreSQL,
+and Redis).
 """
 import os
 import subprocess
@@ -26,7 +27,7 @@ URL_SCHEMES = {'django.db.backends.mysql': 'mysql', 'django.db.backends.postgres
 
 pytestmark = pytest.mark.skipif(
     not (os.environ.get('REDIS_URL') and settings.DATABASES['default']['ENGINE'] in URL_SCHEMES),
-    reason='needs REDIS_URL and a MySQL/MariaDB DATABASE_URL: runs in .ci/run')
+    reason='needs REDIS_URL and a MariaDB or PostgreSQL DATABASE_URL: runs in .ci/run')
 
 
 def worker_database_url():

@@ -1,7 +1,8 @@
 """Concurrent orders never oversell, never deadlock, and place a cart only once (DECISIONS §4).
 
-The workers run in threads of their own (store.tests.concurrency_helpers.run_workers): on MySQL/MariaDB
-they really race for the row locks; on SQLite they run one after another and the same assertions hold.
+The workers run in threads of their own (store.tests.concurrency_helpers.run_workers): on MariaDB and
+PostgreSQL they really race for the row locks; on SQLite they run one after another and the same assertions
+hold.
 """
 from decimal import Decimal
 

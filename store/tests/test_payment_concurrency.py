@@ -1,8 +1,8 @@
 """Payments under real concurrency (issue 15): duplicate webhooks, repeated payment calls, the last units
 sold and paid, expiry racing payments and webhooks, an owner's cancel racing the payment. Stripe is localstripe, driven through the SDK; the
 workers run in threads of their own (store.tests.concurrency_helpers.run_workers) and really race for the
-row locks on MariaDB. Celery tasks run in-process (eager_tasks), so the payment-received e-mail reaches
-the outbox when its on_commit callback runs.
+row locks on MariaDB and PostgreSQL. Celery tasks run in-process (eager_tasks), so the payment-received
+e-mail reaches the outbox when its on_commit callback runs.
 """
 import json
 import threading
@@ -95,13 +95,25 @@ def make_old(*orders):
         placed_at=F('placed_at') - timedelta(minutes=31))
 
 
+# How many other connections to this test database are running a statement that locks an order, each engine's
+# way (the last statement counts). PostgreSQL shows its activity view as of the transaction's first look at
+# it, so the look is renewed first.
+OTHER_CONNECTIONS_LOCKING_AN_ORDER = {
+    'mysql': ["SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() "
+              "AND ID <> CONNECTION_ID() AND INFO LIKE '%%store_order%%FOR UPDATE%%'"],
+    'postgresql': ['SELECT pg_stat_clear_snapshot()',
+                   "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                   "AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE '%%store_order%%FOR UPDATE%%'"],
+}
+
+
 def wait_for_another_order_lock():
     """Wait until another connection to this test database waits for (or holds) an order's row lock."""
     deadline = time.monotonic() + THREAD_TIMEOUT
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
-            cursor.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() "
-                           "AND ID <> CONNECTION_ID() AND INFO LIKE '%%store_order%%FOR UPDATE%%'")
+            for statement in OTHER_CONNECTIONS_LOCKING_AN_ORDER[connection.vendor]:
+                cursor.execute(statement)
             if cursor.fetchone()[0]:
                 return
             time.sleep(0.01)

@@ -854,9 +854,10 @@ class TestPermissions:
 
 # ---------------------------------------------------------------------------------------- the database's checks
 
-# 100 does not fit MariaDB's DECIMAL(4, 2) column at all (its largest value is 99.99): strict mode refuses it as
-# out of range (DataError) before the check constraint is reached; SQLite, which stores any number, has the check.
-REFUSING_100 = DataError if connection.vendor == 'mysql' else IntegrityError
+# 100 does not fit the DECIMAL(4, 2) column of MariaDB (in strict mode) or PostgreSQL at all (its largest value
+# is 99.99): it is refused as out of range (DataError) before the check constraint is reached; SQLite, which
+# stores any number, has the check.
+REFUSING_100 = IntegrityError if connection.vendor == 'sqlite' else DataError
 
 
 def assert_refused_by_the_database(error=IntegrityError, **fields):
