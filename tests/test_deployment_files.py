@@ -48,6 +48,35 @@ def test_entrypoint_is_valid_posix_shell():
     assert result.returncode == 0, result.stderr
 
 
+def run_entrypoint(tmp_path, *args, **environment):
+    """The entrypoint's commands in order, with python, gunicorn and celery replaced by recorders
+    (what they would run is the question here; CI runs the real ones)."""
+    bin_dir, calls = tmp_path / 'bin', tmp_path / 'calls'
+    bin_dir.mkdir()
+    for program in ('python', 'gunicorn', 'celery'):
+        recorder = bin_dir / program
+        recorder.write_text(f'#!/bin/sh\necho "{program} $*" >> "{calls}"\n')
+        recorder.chmod(0o755)
+    subprocess.run(['sh', str(PROJECT_ROOT / 'docker' / 'entrypoint.sh'), *args], check=True, cwd=tmp_path,
+                   env={'PATH': f'{bin_dir}:/usr/bin:/bin', **environment})
+    return calls.read_text().splitlines()
+
+
+def test_entrypoint_web_migrates_then_serves(tmp_path):
+    assert run_entrypoint(tmp_path, 'web') == [
+        'python manage.py wait_for_db --timeout 60', 'python manage.py migrate --no-input', 'gunicorn storefront.wsgi']
+
+
+def test_entrypoint_web_nodes_of_a_fleet_leave_migrating_to_the_release(tmp_path):
+    assert run_entrypoint(tmp_path, 'web', MIGRATE_ON_START='false') == [
+        'python manage.py wait_for_db --timeout 60', 'gunicorn storefront.wsgi']
+
+
+def test_entrypoint_release_only_migrates(tmp_path):
+    assert run_entrypoint(tmp_path, 'release', DB_WAIT_TIMEOUT='5') == [
+        'python manage.py wait_for_db --timeout 5', 'python manage.py migrate --no-input']
+
+
 def test_gunicorn_config_defaults_to_two_sync_workers_on_port_8000(monkeypatch):
     for name in ('PORT', 'WEB_CONCURRENCY', 'GUNICORN_TIMEOUT'):
         monkeypatch.delenv(name, raising=False)
