@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from bench.workload import product_code
 from store import models as store
 
 COLLECTIONS = 10
@@ -56,7 +57,7 @@ def build(products, customers=2000, orders=5000, buyers=0, buyer_carts=0, paymen
         insert(store.Product, (
             store.Product(
                 id=i, title=f'{rng.choice(ADJECTIVES).capitalize()} {rng.choice(NOUNS)} {i}', slug=f'product-{i}',
-                description=' '.join(rng.sample(WORDS, 6)).capitalize() + '.',
+                description=' '.join(rng.sample(WORDS, 6)).capitalize() + f'. Code {product_code(i)}.',
                 unit_price=Decimal(rng.randint(100, 99999)) / 100, inventory=INVENTORY,
                 collection_id=rng.randint(1, COLLECTIONS))
             for i in range(1, products + 1)))

@@ -17,6 +17,16 @@ CONCURRENCY = 8
 WEBHOOK_PATH = '/store/payments/stripe/webhook/'
 # bench/dataset.py's common title word; not imported from there, as dataset needs Django set up.
 SEARCH_WORD = 'classic'
+# In a row's path: each request searches the code word of another of the first CODED_PRODUCTS products.
+CODE = '{code}'
+CODED_PRODUCTS = 1000
+
+
+def product_code(i):
+    """Product i's code word in the data set's descriptions: six letters, different for every product,
+    its trigrams spread evenly (a bijection of i modulo 26**6, written in base 26)."""
+    x = i * 2654435761 % 26 ** 6
+    return ''.join(chr(ord('a') + x // 26 ** k % 26) for k in range(6))
 
 
 def unique_suffix():
@@ -41,12 +51,17 @@ def endpoint_rows(info):
     for name, path in cached:
         rows.append((f'{name} (uncached)', path, True))
         rows.append((f'{name} (warm cache)', path, False))
+    # One product's code: a search no request made before, so the listing's count is not cached either.
+    rows.append(('never-seen search (uncached)', f'/store/products/?search={CODE}', True))
     rows.append(('cart with 5 lines', f'/store/carts/{cart}/', False))
     return rows
 
 
 def busting(path, suffix):
     sep = '&' if '?' in path else '?'
+    if CODE in path:
+        # 7919 is prime to 1000: the first CODED_PRODUCTS requests all search different codes.
+        return lambda n: f'{path.replace(CODE, product_code(n * 7919 % CODED_PRODUCTS + 1))}{sep}{suffix()}'
     return lambda n: f'{path}{sep}{suffix()}'
 
 

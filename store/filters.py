@@ -2,6 +2,7 @@ from django_filters.rest_framework import DjangoFilterBackend, FilterSet
 from rest_framework import serializers
 from rest_framework.filters import OrderingFilter, SearchFilter
 
+from . import search
 from .models import Product
 
 
@@ -48,3 +49,15 @@ class BoundedSearchFilter(SearchFilter):
         if len(terms) > self.max_terms:
             raise serializers.ValidationError({self.search_param: [f'Use at most {self.max_terms} search terms.']})
         return terms
+
+
+class ProductSearchFilter(BoundedSearchFilter):
+    """The course's search (each term in title or description, case ignored), narrowed through the
+    engine's substring index first (store.search)."""
+
+    def filter_queryset(self, request, queryset, view):
+        queryset = super().filter_queryset(request, queryset, view)
+        for term in self.get_search_terms(request):
+            for candidates in search.candidates_containing(term, using=queryset.db):
+                queryset = queryset.filter(id__in=candidates)
+        return queryset

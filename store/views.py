@@ -22,9 +22,9 @@ from . import extension_points, selectors, services
 from .caching import CachedCatalogueMixin
 from .exceptions import CartNotFound, RowNotFound
 from .filters import (
-    BoundedSearchFilter,
     ProductFilter,
     ProductFilterBackend,
+    ProductSearchFilter,
     StableOrderingFilter,
 )
 from .models import Address, Cart, CartItem, Collection, Customer, Order, Product
@@ -106,7 +106,7 @@ class ProtectedDestroyMixin:
 class ProductViewSet(CachedCatalogueMixin, UpdateInPlaceMixin, ProtectedDestroyMixin, ModelViewSet):
     queryset = Product.objects.all()  # images: get_serializer reads a whole page's in one query
     serializer_class = ProductSerializer
-    own_filter_backends = [ProductFilterBackend, BoundedSearchFilter, StableOrderingFilter]
+    own_filter_backends = [ProductFilterBackend, ProductSearchFilter, StableOrderingFilter]
     filterset_class = ProductFilter
     pagination_class = DefaultPagination
     permission_classes = [IsAdminOrReadOnly]
