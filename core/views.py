@@ -27,6 +27,7 @@ from rest_framework.exceptions import server_error as api_server_error
 from rest_framework.response import Response
 from rest_framework_simplejwt import views as jwt_views
 
+from store.replica import replica_configured, replica_status
 from store.views import ProtectedDestroyMixin
 
 from . import throttles
@@ -227,14 +228,19 @@ def cache_is_up():
 @never_cache
 @csrf_exempt  # a POST gets its 405, not a CSRF page
 def health(request):
-    """For load balancers: 200 while the database answers (the cache is reported, not required), else 503."""
+    """For load balancers: 200 while the database answers (the cache and the read replica are reported, not
+    required), else 503."""
     if request.method not in ('GET', 'HEAD'):
         return JsonResponse({'detail': f'Method "{request.method}" not allowed.'}, status=405,
                             headers={'Allow': 'GET, HEAD'})
     database, cache_up = database_is_up(), cache_is_up()
+    # A replica that is down costs the catalogue its offload, not its answers (the primary serves it).
+    replica = replica_status() if replica_configured() else 'ok'
     body = {
-        'status': 'ok' if database and cache_up else ('degraded' if database else 'unavailable'),
+        'status': 'ok' if database and cache_up and replica == 'ok' else ('degraded' if database else 'unavailable'),
         'database': 'ok' if database else 'unavailable',
         'cache': 'ok' if cache_up else 'unavailable',
     }
+    if replica_configured():
+        body['replica'] = replica
     return JsonResponse(body, status=200 if database else 503)

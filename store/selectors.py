@@ -3,7 +3,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
@@ -55,11 +55,12 @@ def product_images(product_ids):
     if not product_ids:
         return images
     columns = representation_of(ProductImageSerializer).columns()
-    quote = connection.ops.quote_name
+    database = connections[router.db_for_read(ProductImage)]  # the catalogue's: the read replica's if it serves
+    quote = database.ops.quote_name
     select = ', '.join(quote(ProductImage._meta.get_field(column).column) for column in ['product', *columns])
     sql = (f'SELECT {select} FROM {quote(ProductImage._meta.db_table)} '
            f'WHERE {quote("product_id")} IN ({", ".join(["%s"] * len(product_ids))}) ORDER BY {quote("id")}')
-    with connection.cursor() as cursor:
+    with database.cursor() as cursor:
         cursor.execute(sql, product_ids)
         for product_id, *values in cursor.fetchall():
             images[product_id].append(dict(zip(columns, values)))

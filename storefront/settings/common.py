@@ -137,23 +137,41 @@ WSGI_APPLICATION = 'storefront.wsgi.application'
 # Parsed by dj-database-url: django-environ's db_url keeps a percent-encoded socket path (mysql://u@%2Frun%2F...)
 # as the host and passes MySQL's ?ssl-ca= to the driver unconverted.
 DATABASE_URL = env.str('DATABASE_URL', default=None)
-DATABASES = {'default': dj_database_url.parse(DATABASE_URL or f'sqlite:///{BASE_DIR / "db.sqlite3"}',
-                                              conn_max_age=env.int('DB_CONN_MAX_AGE', default=60),
-                                              conn_health_checks=True)}
-if DATABASES['default']['ENGINE'] == 'django.db.backends.sqlite3':
-    DATABASES['default'].setdefault('OPTIONS', {}).update({
-        # Readers never wait for the writer, and a commit costs no fsync of the whole file.
-        'init_command': 'PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;',
-        # Writers queue at BEGIN instead of failing with "database is locked" on lock upgrade.
-        'transaction_mode': 'IMMEDIATE',
-        'timeout': 20,
-    })
-if DATABASES['default']['ENGINE'] == 'django.db.backends.mysql':
-    DATABASES['default'].setdefault('OPTIONS', {}).update({
-        'charset': 'utf8mb4',
-        'init_command': "SET sql_mode='STRICT_TRANS_TABLES'",
-    })
-    DATABASES['default']['TEST'] = {'CHARSET': 'utf8mb4', 'COLLATION': 'utf8mb4_unicode_ci'}
+# A read replica of it: the public catalogue's reads go there (store/replica.py says when).
+DATABASE_REPLICA_URL = env.str('DATABASE_REPLICA_URL', default=None)
+# After a write, the writer reads from the primary this long (read-your-writes).
+DATABASE_REPLICA_PIN_SECONDS = env.int('DATABASE_REPLICA_PIN_SECONDS', default=5)
+
+
+def database(url):
+    settings = dj_database_url.parse(url, conn_max_age=env.int('DB_CONN_MAX_AGE', default=60), conn_health_checks=True)
+    if settings['ENGINE'] == 'django.db.backends.sqlite3':
+        settings.setdefault('OPTIONS', {}).update({
+            # Readers never wait for the writer, and a commit costs no fsync of the whole file.
+            'init_command': 'PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;',
+            # Writers queue at BEGIN instead of failing with "database is locked" on lock upgrade.
+            'transaction_mode': 'IMMEDIATE',
+            'timeout': 20,
+        })
+    if settings['ENGINE'] == 'django.db.backends.mysql':
+        settings.setdefault('OPTIONS', {}).update({
+            'charset': 'utf8mb4',
+            'init_command': "SET sql_mode='STRICT_TRANS_TABLES'",
+        })
+        settings['TEST'] = {'CHARSET': 'utf8mb4', 'COLLATION': 'utf8mb4_unicode_ci'}
+    return settings
+
+
+DATABASES = {'default': database(DATABASE_URL or f'sqlite:///{BASE_DIR / "db.sqlite3"}')}
+if DATABASE_REPLICA_URL:
+    DATABASES['replica'] = database(DATABASE_REPLICA_URL)
+    # A replica that does not answer is given up on in 2 s (then the primary serves: store/replica.py).
+    DATABASES['replica'].setdefault('OPTIONS', {})['connect_timeout'] = 2
+    # Tests read the replica's copy of the test database (Django sets its NAME to the primary's).
+    DATABASES['replica']['TEST'] = {'MIRROR': 'default'}
+    DATABASE_ROUTERS = ['store.replica.ReplicaRouter']
+    # Around the cached pages' middleware: it sees every write (to pin its writer) and every catalogue read.
+    MIDDLEWARE.insert(MIDDLEWARE.index('store.caching.CatalogueCacheMiddleware'), 'store.replica.ReplicaRoutingMiddleware')
 
 # Redis (shared by every worker) when REDIS_URL is set, else a per-process memory cache.
 REDIS_URL = env.str('REDIS_URL', default=None)

@@ -3,6 +3,7 @@ and orders still work, and /healthz/ reports the cache unavailable."""
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache, caches
 
 from store.models import Cart
@@ -78,8 +79,10 @@ class TestRedisDown:
         assert not Cart.objects.filter(pk=cart_id).exists()
         assert catalogue.read(product_url(mug.pk))['inventory'] == 17
 
+    @pytest.mark.django_db(databases='__all__')  # with a read replica, its state is reported too
     def test_health_reports_the_cache_unavailable(self, client):
         response = client.get('/healthz/')
 
         assert response.status_code == 200
-        assert response.json() == {'status': 'degraded', 'database': 'ok', 'cache': 'unavailable'}
+        replica = {'replica': 'ok'} if 'replica' in settings.DATABASES else {}
+        assert response.json() == {'status': 'degraded', 'database': 'ok', 'cache': 'unavailable', **replica}

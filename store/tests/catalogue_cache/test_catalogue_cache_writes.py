@@ -300,7 +300,7 @@ def test_seed_db_on_an_empty_database(catalogue, committed):
 
 # ----------------------------------------------------------------------------------------- real commits
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, databases='__all__')  # with a read replica, it serves the reads
 def test_real_commits_bump_the_version_end_to_end(catalogue, api_client, staff):
     mug = baker.make(Product, title='Blue Mug', unit_price=Decimal('10.00'), inventory=20,
                      collection=baker.make(Collection, title='Mugs'))
