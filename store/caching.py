@@ -17,6 +17,7 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import F, Min, Q
 from django.http import HttpResponse
@@ -211,7 +212,11 @@ def count_key(request, queryset):
     """
     if not is_cached_route(request):
         return None
-    digest = hashlib.sha256(repr(queryset.values('pk').query.sql_with_params()).encode()).hexdigest()
+    try:
+        sql = queryset.values('pk').query.sql_with_params()
+    except EmptyResultSet:
+        return None  # a query that can match nothing (a search no product's index entry has): counted for free
+    digest = hashlib.sha256(repr(sql).encode()).hexdigest()
     return f'store:catalogue:{version_for(request)}:count:{digest}'
 
 

@@ -33,6 +33,9 @@ RETRY_SECONDS = 5
 catalogue_request = contextvars.ContextVar('catalogue_request', default=None)
 # Per process: until when (time.monotonic()) the replica is not asked, after it failed to answer.
 replica_down_until = 0.0
+# Per process: the latest catalogue version the replica was seen to have applied. It only moves forward,
+# so a request reading that version (or an earlier one) need not ask the replica again.
+replica_applied = None
 
 
 def replica_configured():
@@ -52,16 +55,23 @@ def replica_version():
 
 
 def replica_is_current(version):
-    if time.monotonic() < replica_down_until:
-        return False
+    global replica_applied
+    if not version or time.monotonic() < replica_down_until:
+        return False  # no version yet (no catalogue write since the tables were made), or down
     try:
-        applied = replica_version()
+        if replica_applied is None or version > replica_applied:
+            replica_applied = replica_version()
+        else:
+            # Known to be current: only make sure it still answers (a ping on a connection kept open).
+            connection = connections[REPLICA]
+            connection.close_if_health_check_failed()
+            connection.ensure_connection()
     except DatabaseError:
         logger.warning('The read replica does not answer: the primary serves the catalogue for %s s.', RETRY_SECONDS,
                        exc_info=True)
         mark_replica_down()
         return False
-    return applied is not None and applied >= version
+    return replica_applied is not None and replica_applied >= version
 
 
 def replica_status():
