@@ -165,8 +165,9 @@ def database(url):
 DATABASES = {'default': database(DATABASE_URL or f'sqlite:///{BASE_DIR / "db.sqlite3"}')}
 if DATABASE_REPLICA_URL:
     DATABASES['replica'] = database(DATABASE_REPLICA_URL)
-    # A replica that does not answer is given up on in 2 s (then the primary serves: store/replica.py).
-    DATABASES['replica'].setdefault('OPTIONS', {})['connect_timeout'] = 2
+    if DATABASES['replica']['ENGINE'] != 'django.db.backends.sqlite3':
+        # A replica that does not answer is given up on in 2 s (then the primary serves: store/replica.py).
+        DATABASES['replica'].setdefault('OPTIONS', {})['connect_timeout'] = 2
     # Tests read the replica's copy of the test database (Django sets its NAME to the primary's).
     DATABASES['replica']['TEST'] = {'MIRROR': 'default'}
     DATABASE_ROUTERS = ['store.replica.ReplicaRouter']
