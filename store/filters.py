@@ -58,6 +58,7 @@ class ProductSearchFilter(BoundedSearchFilter):
     def filter_queryset(self, request, queryset, view):
         queryset = super().filter_queryset(request, queryset, view)
         for term in self.get_search_terms(request):
-            for candidates in search.candidates_containing(term, using=queryset.db):
+            candidates = search.candidate_ids(term, using=queryset.db)
+            if candidates is not None:
                 queryset = queryset.filter(id__in=candidates)
         return queryset
