@@ -147,3 +147,11 @@ def test_the_api_search_keeps_the_course_results(api_client, catalogue):
     assert response.status_code == 200
     assert response.json()['count'] == len(expected)
     assert {product['id'] for product in response.json()['results']} == expected
+
+
+@pytest.mark.parametrize('query', ['"   "', '***', 'a""b', '"espresso" OR "tea"', 'NEAR(mug tea)', 'mug*', '^tea',
+                                   '{title}: mug', '🙂🙂🙂', 'x' * 3000, "' OR 1=1 --"])
+def test_search_syntax_of_the_index_is_matched_literally(api_client, catalogue, query):
+    response = api_client.get('/store/products/', {'search': query, 'page_size': 100})
+    assert response.status_code == 200
+    assert {product['id'] for product in response.json()['results']} == scanned(query)
