@@ -23,6 +23,7 @@ from bench.inprocess import (
     profile_breakdown,
     setup_django,
 )
+from bench.replica import measure_replica
 from bench.report import log, summary
 from bench.servers import (
     HOST,
@@ -187,6 +188,9 @@ def measure_scale(args, quick, rounds, seconds, repeats, memory_marks, mysql, tm
             log(f'   {name:40s} {app_result.rate:8.1f} req/s  floor {floor_result.rate:7.1f}  '
                 f'ratio {row["ratio"]}  errors {app_result.errors}')
         report['endpoints'] = results  # the in-process numbers, now with the HTTP ones
+        if args.replica_url:
+            report['replica'] = measure_replica(args.replica_url, env, tmp, args.app_dir, results, app, rounds,
+                                                seconds, suffix)
 
         flows = {}
         for concurrency in (1, 4):

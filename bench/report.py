@@ -3,6 +3,7 @@
 Missed targets are marked FAIL in the tables but never fail the run; failed requests do (failures()).
 """
 from bench.inprocess import PROFILE_CATEGORIES, PROFILE_OTHER
+from bench.workload import CONCURRENCY
 
 # Ratio-to-floor targets (None: reported, no target). Keys are row names.
 TARGETS = {
@@ -53,6 +54,10 @@ def fmt(value, digits=1):
     if value is None:
         return '–'
     return f'{value:,.{digits}f}'
+
+
+# "No slower": the rate with the read replica at least this share of the rate without (rounds vary by a few %).
+REPLICA_LIMIT = 0.95
 
 
 def markdown(reports, comparison=None):
@@ -115,6 +120,9 @@ def markdown(reports, comparison=None):
                        f"after {int(marks[0]):,} requests, {memory['rss_kib'][marks[-1]] / 1024:.1f} MiB after "
                        f"{int(marks[-1]):,}: growth {memory['growth'] * 100:+.1f} % "
                        f"(target ≤ {MEMORY_LIMIT * 100:.0f} %: {verdict(memory['growth'] <= MEMORY_LIMIT)}).")
+        if report.get('replica'):
+            out.extend(replica_table(report['replica']))
+            out.append('')
         gen = report['generator']
         out.append(f"Load generator: {gen['client_cpu_us_per_request']} µs of CPU per floor request; over the run it "
                    f"used {gen['generator_cores_used']} cores, the shop {gen['app_cores_used']}, the floor "
@@ -163,3 +171,18 @@ def failures(report):
     if report.get('memory', {}).get('errors'):
         broken.append(f"memory check: {report['memory']['errors']} errors")
     return broken
+
+
+def replica_table(results):
+    """The catalogue with the read replica beside it without (bench/replica.py)."""
+    out = ['', f'Read replica (DATABASE_REPLICA_URL, a MariaDB replica on its own server on this machine): two shops '
+           f'on the same data, one also reading the replica, in alternating rounds at concurrency {CONCURRENCY}.', '',
+           '| endpoint | req/s without | req/s with the replica | × | p50 ms without | p50 ms with | '
+           f'target (≥ {REPLICA_LIMIT}×) |',
+           '|---|---:|---:|---:|---:|---:|---|']
+    for name, row in results.items():
+        a, b = row['without'], row['with']
+        x = b['rate'] / a['rate'] if a['rate'] else 0
+        out.append(f"| {name} | {fmt(a['rate'])} | {fmt(b['rate'])} | {x:.2f} | {fmt(a['p50_ms'], 2)} | "
+                   f"{fmt(b['p50_ms'], 2)} | {verdict(x >= REPLICA_LIMIT)} |")
+    return out

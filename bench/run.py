@@ -58,6 +58,8 @@ def parse_args():
     parser.add_argument('--quick', action='store_true', help='a smoke run: under 2 minutes at 1,000 products')
     parser.add_argument('--database-url', help='mysql://… to run on MySQL/MariaDB (adds order placement); '
                                                'default: a SQLite file in a temp dir')
+    parser.add_argument('--replica-url', help='with --database-url: a replica of that database (mysql://…, same '
+                        'database name); the catalogue is also measured with DATABASE_REPLICA_URL set')
     parser.add_argument('--reset', action='store_true', help='drop and recreate the MySQL database if it has tables')
     parser.add_argument('--rounds', type=int, help='rounds per side per endpoint (default 4; quick 2)')
     parser.add_argument('--round-seconds', type=float, help='seconds per round (default 2.5; quick 0.75)')
@@ -109,7 +111,7 @@ def several_scales(args, out):
                 command.append('--' + flag.replace('_', '-'))
         if reports and '--skip-memory' not in command:
             command.append('--skip-memory')  # a per-worker property: measured once, at the first scale
-        for option in ('database_url', 'rounds', 'round_seconds'):
+        for option in ('database_url', 'replica_url', 'rounds', 'round_seconds'):
             if getattr(args, option) is not None:
                 command += ['--' + option.replace('_', '-'), str(getattr(args, option))]
         if args.memory_requests:

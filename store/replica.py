@@ -7,7 +7,8 @@ A request reads the replica when all of these hold:
   callers without credentials), so that a writer reads its own write;
 - the replica has applied the catalogue version the request read from the primary: the version keys the
   cache, and a page rendered from a replica behind it would be filed under a version it does not show;
-- the replica answers; if it does not, it is left alone for RETRY_SECONDS and the primary serves.
+- the replica answers; if it does not, it is left alone for RETRY_SECONDS and the primary serves (a
+  request whose replica reads fail is served again, from the primary).
 Reads inside a transaction stay on the primary, beside the transaction's writes.
 """
 import contextvars
@@ -45,7 +46,10 @@ def replica_configured():
 def mark_replica_down():
     global replica_down_until
     replica_down_until = time.monotonic() + RETRY_SECONDS
-    connections[REPLICA].close()
+    try:
+        connections[REPLICA].close()
+    except DatabaseError:
+        pass  # it was broken already: closing it is what was wanted
 
 
 def replica_version():
@@ -62,10 +66,7 @@ def replica_is_current(version):
         if replica_applied is None or version > replica_applied:
             replica_applied = replica_version()
         else:
-            # Known to be current: only make sure it still answers (a ping on a connection kept open).
-            connection = connections[REPLICA]
-            connection.close_if_health_check_failed()
-            connection.ensure_connection()
+            connections[REPLICA].ensure_connection()  # known to be current: connected will do
     except DatabaseError:
         logger.warning('The read replica does not answer: the primary serves the catalogue for %s s.', RETRY_SECONDS,
                        exc_info=True)
@@ -147,4 +148,20 @@ class ReplicaRoutingMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.method in ('GET', 'HEAD') and request.resolver_match.url_name in CATALOGUE_ROUTES:
+            request.catalogue_view = (view_func, view_args, view_kwargs)
             catalogue_request.set(request)
+
+    def process_exception(self, request, exception):
+        """A catalogue read the replica failed (it died mid-request, or its kept connection did): served
+        again from the primary, a GET being safe to repeat."""
+        replica = connections[REPLICA]
+        # The driver's own error too: closing the cursor of a connection that broke raises one unwrapped.
+        if not (isinstance(exception, (DatabaseError, replica.Database.Error)) and replica.errors_occurred
+                and getattr(request, 'reads_replica', False)):
+            return None
+        logger.warning('A read from the replica failed: served from the primary; the replica is left alone '
+                       'for %s s.', RETRY_SECONDS, exc_info=exception)
+        mark_replica_down()
+        request.reads_replica = False
+        view_func, view_args, view_kwargs = request.catalogue_view
+        return view_func(request, *view_args, **view_kwargs)

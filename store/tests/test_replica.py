@@ -6,6 +6,7 @@ These tests need a real replica of the test database: DATABASE_URL a MariaDB pri
 and DATABASE_REPLICA_URL a replica of it (`.ci/replica` starts such a pair and runs them).
 """
 import socket
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -168,6 +169,18 @@ def test_replica_down_the_primary_serves_the_catalogue_and_healthz_reports_it(ap
     health = api_client.get('/healthz/')
     assert health.status_code == 200
     assert health.json() == {'status': 'degraded', 'database': 'ok', 'cache': 'ok', 'replica': 'down'}
+
+
+def test_a_replica_read_failing_mid_request_is_served_again_from_the_primary(api_client, product, monkeypatch):
+    assert api_client.get('/store/products/').status_code == 200  # the replica's connection is open now
+    monkeypatch.setattr(replica, 'replica_down_until', 0.0)
+    connections['replica'].connection.close()  # broken under Django's feet, as by a restarted server
+    with queries_of('default') as on_primary:
+        detail = api_client.get(f'/store/products/{product.id}/')
+    assert detail.status_code == 200
+    assert detail.json()['title'] == 'Green tea'
+    assert 'store_product' in tables_read(on_primary)
+    assert replica.replica_down_until > time.monotonic()  # and left alone for a while
 
 
 def test_healthz_reports_a_replica_that_answers(api_client, product):

@@ -168,6 +168,9 @@ if DATABASE_REPLICA_URL:
     if DATABASES['replica']['ENGINE'] != 'django.db.backends.sqlite3':
         # A replica that does not answer is given up on in 2 s (then the primary serves: store/replica.py).
         DATABASES['replica'].setdefault('OPTIONS', {})['connect_timeout'] = 2
+    # No ping before each request's first query: a failed replica read is served again from the primary
+    # (store/replica.py), and the ping would cost every catalogue read a round trip.
+    DATABASES['replica']['CONN_HEALTH_CHECKS'] = False
     # Tests read the replica's copy of the test database (Django sets its NAME to the primary's).
     DATABASES['replica']['TEST'] = {'MIRROR': 'default'}
     DATABASE_ROUTERS = ['store.replica.ReplicaRouter']
