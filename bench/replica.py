@@ -2,7 +2,8 @@
 
 Two shops on the same database, one also given DATABASE_REPLICA_URL (a replica of the benchmark's
 database, on its own server), driven in alternating rounds so that both meet the same machine. The
-replica is first waited for until it has applied everything the data set wrote.
+replica is first waited for until it has applied everything the data set wrote. Call with Django set
+up on the primary (bench/measure.py does).
 """
 import time
 
@@ -45,6 +46,11 @@ def wait_for_replica(primary_url, replica_url, timeout=600):
 
 def measure_replica(replica_url, env, tmp, app_dir, endpoints, without, rounds, seconds, suffix):
     """{row: {'without': summary, 'with': summary}} for ROWS; `without` is the shop already serving."""
+    from store.caching import bump_catalogue_version
+
+    # The shop already serving has the catalogue's pages cached by now (an uncached row's cache-busting
+    # parameter is ignored on lookup): a new version makes both start from an empty cache.
+    bump_catalogue_version()
     waited = wait_for_replica(env['DATABASE_URL'], replica_url)
     log(f'   the replica caught up in {waited} s')
     with_replica = Server('app-replica', 'storefront.wsgi', free_port(), {**env, 'DATABASE_REPLICA_URL': replica_url},
