@@ -181,6 +181,16 @@ def run(host, port, operation, concurrency, duration=None, total=None):
     return result
 
 
+def alternate(host, ports, operations, concurrency, rounds, seconds):
+    """Two servers driven in turn, `rounds` rounds of `seconds` each (the first one first in even rounds),
+    so that both meet the same machine: a merged Result for each, in the order of `ports`."""
+    merged = [Result(), Result()]
+    for r in range(rounds):
+        for i in ((0, 1) if r % 2 == 0 else (1, 0)):
+            merged[i].merge(run(host, ports[i], operations[i], concurrency, duration=seconds))
+    return merged
+
+
 def get(path, expect=200):
     """An operation: GET `path` (a string, or a function of n giving the path)."""
     make_path = path if callable(path) else (lambda n: path)

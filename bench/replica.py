@@ -57,19 +57,16 @@ def measure_replica(replica_url, env, tmp, app_dir, endpoints, without, rounds, 
                           tmp, app_dir)
     try:
         with_replica.wait_ready('/healthz/')
-        status, _, body = loadgen.Client(HOST, with_replica.port).request('GET', '/healthz/')
+        _, _, body = loadgen.Client(HOST, with_replica.port).request('GET', '/healthz/')
         if b'"replica": "ok"' not in body:
             raise RuntimeError(f'the shop with the replica reports {body!r}')
-        servers = [without, with_replica]
         loadgen.run(HOST, with_replica.port, loadgen.get(busting('/store/products/', suffix)), 4, total=100)
         results = {}
         for name in ROWS:
             path = endpoints[name]['path']
             operation = loadgen.get(busting(path, suffix)) if '(uncached)' in name else loadgen.get(path)
-            merged = [loadgen.Result(), loadgen.Result()]
-            for r in range(rounds):
-                for i in ((0, 1) if r % 2 == 0 else (1, 0)):
-                    merged[i].merge(loadgen.run(HOST, servers[i].port, operation, CONCURRENCY, duration=seconds))
+            merged = loadgen.alternate(HOST, [without.port, with_replica.port], [operation, operation], CONCURRENCY,
+                                       rounds, seconds)
             results[name] = {'without': summary(merged[0]), 'with': summary(merged[1])}
             log(f"   replica: {name:34s} {results[name]['without']['rate']} req/s without, "
                 f"{results[name]['with']['rate']} with")

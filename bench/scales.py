@@ -45,10 +45,8 @@ def interleave_scales(reports, rounds, seconds, app_dir):
         results = {}
         for name in SCALE_ROWS:
             operations = [loadgen.get(busting(report['endpoints'][name]['path'], suffix)) for report in (small, large)]
-            merged = [loadgen.Result(), loadgen.Result()]
-            for r in range(rounds):
-                for i in ((0, 1) if r % 2 == 0 else (1, 0)):
-                    merged[i].merge(loadgen.run(HOST, servers[i].port, operations[i], CONCURRENCY, duration=seconds))
+            merged = loadgen.alternate(HOST, [server.port for server in servers], operations, CONCURRENCY, rounds,
+                                       seconds)
             results[name] = {'small': summary(merged[0]), 'large': summary(merged[1])}
             log(f"   side by side: {name:34s} p50 {results[name]['small']['p50_ms']} ms at {small['products']}, "
                 f"{results[name]['large']['p50_ms']} ms at {large['products']}")

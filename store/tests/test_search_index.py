@@ -82,10 +82,15 @@ def queries(rows, count):
     return made
 
 
-def searched(query):
+def searching(query):
+    """The products ProductSearchFilter leaves for `?search=<query>`."""
     request = Request(APIRequestFactory().get('/store/products/', {'search': query}))
     view = ProductViewSet(request=request, format_kwarg=None)
-    return set(ProductSearchFilter().filter_queryset(request, Product.objects.all(), view).values_list('id', flat=True))
+    return ProductSearchFilter().filter_queryset(request, Product.objects.all(), view)
+
+
+def searched(query):
+    return set(searching(query).values_list('id', flat=True))
 
 
 def scanned(query):
@@ -130,10 +135,8 @@ INDEX_TABLE = {'sqlite': 'store_product_search', 'mysql': 'store_product_trigram
 
 
 def test_the_engine_answers_a_search_from_its_index(catalogue):
-    request = Request(APIRequestFactory().get('/store/products/', {'search': 'espresso'}))
-    view = ProductViewSet(request=request, format_kwarg=None)
     with CaptureQueriesContext(connection) as captured:
-        queryset = ProductSearchFilter().filter_queryset(request, Product.objects.all(), view)
+        queryset = searching('espresso')
     if connection.vendor == 'postgresql':
         assert 'store_product_title_trgm' in plan_of(queryset)
     else:  # the candidates' ids come from the index, and the listing reads those rows by primary key
